@@ -1,0 +1,52 @@
+"""Errors a user can cause, each with its own exit code (the README's table lists them).
+
+The CLI prints ``podalign: error: <message>`` and exits with ``exit_code``; anything else is a bug
+and exits 1.
+"""
+from __future__ import annotations
+
+
+class PodalignError(Exception):
+    exit_code = 1
+
+
+class InputNotFound(PodalignError):
+    """A file named on the command line is missing or unreadable."""
+
+    exit_code = 3
+
+
+class AudioError(PodalignError):
+    """The audio cannot be decoded, is empty, or is silent."""
+
+    exit_code = 4
+
+
+class TranscriptError(PodalignError):
+    """The transcript is empty or cannot be decoded as text."""
+
+    exit_code = 5
+
+
+class TranscriptMismatch(PodalignError):
+    """The transcript does not belong to this audio."""
+
+    exit_code = 6
+
+
+class OutputError(PodalignError):
+    """The output folder cannot be created or written."""
+
+    exit_code = 7
+
+
+class ModelUnavailable(PodalignError):
+    """The model cannot be loaded (not installed, not downloadable offline, corrupt)."""
+
+    exit_code = 8
+
+
+class DeviceUnavailable(PodalignError):
+    """CUDA was asked for but CTranslate2 sees no GPU."""
+
+    exit_code = 9

@@ -1,0 +1,127 @@
+"""Typed records passed between the pipeline's stages.
+
+Data flows one way: audio + transcript text -> ``Transcript`` and ``HeardWord`` lists ->
+``TimedWord`` list -> ``Mismatch`` list and ``Cue`` list -> files.  Every stage takes and returns
+these plain dataclasses, so each one can be tested alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Token:
+    """One published word: a whitespace-separated chunk of the transcript, speaker labels removed.
+
+    ``text`` is exactly ``transcript.text[char_start:char_end]`` (punctuation kept: it is what the
+    subtitles show).  ``norm`` is the form used for matching (see ``normalize.norm_token``): lower
+    case, no accents or punctuation, numbers spelled as words, mojibake repaired; it may hold
+    several space-separated words ("300" -> "trois cents") or be empty (a lone "?" or emoji).
+    """
+
+    index: int
+    text: str
+    char_start: int
+    char_end: int
+    norm: str
+    speaker: str | None
+    line: int  # index into Transcript.lines
+    header: bool  # before the first labelled turn: a candidate for unspoken header text
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-empty line (paragraph) of the transcript."""
+
+    index: int
+    char_start: int
+    char_end: int  # end of the line's text, newline excluded
+    speaker: str | None
+    label: tuple[int, int] | None  # char span of "Name :" when the line starts a labelled turn
+    header: bool
+
+
+@dataclass
+class Transcript:
+    text: str  # decoded, BOM removed, newlines as in the file
+    encoding: str
+    language_hint: str | None
+    lines: list[Line]
+    tokens: list[Token]
+    speakers: list[str]  # in order of first appearance
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    """A word recognised by Whisper: evidence, never output."""
+
+    text: str
+    start: float
+    end: float
+    probability: float
+    norm: str
+
+
+@dataclass
+class TimedWord:
+    """A published word placed on the audio.  ``start``/``end`` are None when it could not be
+    placed, with ``reason`` saying why ("unspoken", "omitted", "unaligned")."""
+
+    token: Token
+    start: float | None
+    end: float | None
+    confidence: float  # how sure the time is right, 0..1
+    prob: float | None = None  # mean token probability of the published word under the audio
+    min_logprob: float | None = None  # lowest log10 token probability
+    pmi: float | None = None  # log10 P(word | audio) - log10 P(word | silence), per token mean
+    heard: str | None = None  # what recognition heard at this place, when it differs
+    reason: str | None = None
+
+    @property
+    def timed(self) -> bool:
+        return self.start is not None
+
+
+@dataclass
+class Mismatch:
+    kind: str  # substitution | omission | insertion
+    category: str  # name | number | word | sentence | segment
+    start: float | None
+    end: float | None
+    char_start: int | None  # None for insertions
+    char_end: int | None
+    transcript_text: str
+    heard_text: str
+    confidence: float
+    context: str = ""
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass
+class Cue:
+    start: float
+    end: float
+    speaker: str | None
+    text: str  # may contain one "\n" (two lines)
+    words: list[TimedWord] = field(default_factory=list)
+
+
+@dataclass
+class Alignment:
+    """Everything the writers need: the result of ``pipeline.align``."""
+
+    audio_path: str
+    transcript_path: str
+    transcript: Transcript
+    language: str
+    duration: float
+    words: list[TimedWord]
+    heard: list[HeardWord]
+    mismatches: list[Mismatch]
+    unspoken: list[tuple[int, int]]
+    cues: list[Cue] = field(default_factory=list)
+    model: str = ""
+    device: str = ""
+    compute_type: str = ""
+    timings: dict = field(default_factory=dict)
+    matched_fraction: float = 0.0
