@@ -1,0 +1,156 @@
+"""Forced alignment of the *published* words on the audio with Whisper's own cross-attention.
+
+For each window (at most 30 s of audio and the published words said in it) the encoder runs once;
+``model.model.align`` then gives, for the given token sequence, the dynamic-time-warping path
+between tokens and audio frames and each token's probability under the audio.  The same text is
+also scored against the encoding of silence (computed once): the difference of the two log
+probabilities (a pointwise mutual information) tells how much the audio itself supports a word,
+independent of how rare the word is.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import ftfy
+import numpy as np
+
+from .audio import SAMPLE_RATE
+
+MAX_WINDOW_S = 30.0
+MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float  # audio seconds
+    end: float
+    words: tuple[int, ...]  # indices of the published tokens said inside
+
+
+@dataclass(frozen=True)
+class WordFit:
+    index: int
+    start: float
+    end: float
+    prob: float  # mean token probability
+    min_logprob: float  # lowest log10 token probability
+    pmi: float  # mean log10 P(token | audio) - log10 P(token | silence)
+
+
+def clean_for_model(text: str) -> str:
+    """The published word as Whisper should read it: mojibake repaired, edge punctuation off."""
+    t = _EDGE_PUNCT.sub("", ftfy.fix_text(text)).replace("\u2019", "'")
+    return t or text.strip()
+
+
+class ForcedAligner:
+    def __init__(self, model, language: str):
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.model = model
+        self.tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
+                                   task="transcribe", language=language)
+        self._silence = None
+        self._token_cache: dict[str, list[int]] = {}
+        self.encode_seconds = 0.0
+        self.align_seconds = 0.0
+
+    def tokens_for(self, text: str) -> list[int]:
+        toks = self._token_cache.get(text)
+        if toks is None:
+            toks = self.tokenizer.encode(" " + clean_for_model(text))
+            self._token_cache[text] = toks
+        return toks
+
+    def _encode(self, audio: np.ndarray):
+        from faster_whisper.audio import pad_or_trim
+
+        feats = self.model.feature_extractor(audio)
+        n_frames = min(feats.shape[-1], 3000)
+        return self.model.encode(pad_or_trim(feats)), n_frames
+
+    def _silence_encoding(self):
+        if self._silence is None:
+            self._silence, _ = self._encode(np.zeros(int(MAX_WINDOW_S * SAMPLE_RATE), np.float32))
+        return self._silence
+
+    def align_window(self, audio: np.ndarray, window: Window, texts: list[str]) -> list[WordFit]:
+        """Time ``texts`` (the published words of ``window``, in order) inside the window."""
+        import time
+
+        if not texts:
+            return []
+        a = int(window.start * SAMPLE_RATE)
+        b = int(window.end * SAMPLE_RATE)
+        seg = audio[a:b]
+        if seg.size < SAMPLE_RATE // 50:
+            return []
+        t0 = time.perf_counter()
+        enc, n_frames = self._encode(seg)
+        t1 = time.perf_counter()
+        word_tokens = [self.tokens_for(t) for t in texts]
+        flat = [t for ts in word_tokens for t in ts]
+        sot = self.tokenizer.sot_sequence
+        res = self.model.model.align(enc, sot, [flat], n_frames, median_filter_width=7)[0]
+        sil = self.model.model.align(self._silence_encoding(), sot, [flat], n_frames)[0]
+        self.align_seconds += time.perf_counter() - t1
+        self.encode_seconds += t1 - t0
+
+        text_idx = np.array([p[0] for p in res.alignments])
+        time_idx = np.array([p[1] for p in res.alignments])
+        jumps = np.pad(np.diff(text_idx), (1, 0), constant_values=1).astype(bool)
+        jump_times = time_idx[jumps] / self.model.tokens_per_second
+        probs = np.clip(np.asarray(res.text_token_probs, dtype=np.float64), 1e-12, 1.0)
+        sprobs = np.clip(np.asarray(sil.text_token_probs, dtype=np.float64), 1e-12, 1.0)
+        lp, slp = np.log10(probs), np.log10(sprobs)
+        bounds = np.concatenate([[0], np.cumsum([len(t) for t in word_tokens])])
+        fits: list[WordFit] = []
+        for k, idx in enumerate(window.words):
+            i, j = int(bounds[k]), int(bounds[k + 1])
+            if j <= i or j >= len(jump_times) + 1:
+                continue
+            start = float(jump_times[i]) if i < len(jump_times) else float(jump_times[-1])
+            end = float(jump_times[j]) if j < len(jump_times) else float(jump_times[-1])
+            fits.append(WordFit(
+                idx, window.start + start, window.start + max(end, start),
+                float(np.mean(probs[i:j])), float(np.min(lp[i:j])), float(np.mean(lp[i:j] - slp[i:j])),
+            ))
+        return fits
+
+
+def align_windows(
+    aligner: ForcedAligner,
+    audio: np.ndarray,
+    windows: list[Window],
+    text_of: Callable[[int], str],
+    progress: Callable[[int], None] | None = None,
+) -> dict[int, WordFit]:
+    out: dict[int, WordFit] = {}
+    for w in windows:
+        for fit in aligner.align_window(audio, w, [text_of(i) for i in w.words]):
+            out[fit.index] = fit
+        if progress:
+            progress(len(w.words))
+    return out
+
+
+def split_oversized(words: list[int], n_tokens: list[int]) -> list[list[int]]:
+    """Split a run of words whose token count exceeds what the decoder takes."""
+    parts, cur, cur_n = [], [], 0
+    for w, n in zip(words, n_tokens):
+        if cur and cur_n + n > MAX_TOKENS:
+            parts.append(cur)
+            cur, cur_n = [], 0
+        cur.append(w)
+        cur_n += n
+    if cur:
+        parts.append(cur)
+    return parts
+
+
+def log10(x: float) -> float:
+    return math.log10(max(x, 1e-12))

@@ -1,0 +1,172 @@
+"""The whole job, one stage after another: audio + published text -> timed words -> flags.
+
+    transcript = read_transcript(path)          # published words, speakers, header candidates
+    audio      = decode(path)                   # 16 kHz mono
+    heard      = recognize(model, audio)        # what Whisper hears: evidence only
+    plan       = make_plan(transcript, heard)   # said / unsaid text, untranscribed speech, windows
+    fits       = align_windows(...)             # the published words timed on the audio
+    mismatches = structural(...) + decide(candidates(...))
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import audio as audio_mod
+from . import model as model_mod
+from .errors import TranscriptMismatch
+from .flags import candidates, decide, structural
+from .forced import ForcedAligner, WordFit, align_windows
+from .plan import Plan, make_plan
+from .recognize import detect_language, recognize
+from .transcript import read_transcript
+from .types import Alignment, HeardWord, TimedWord, Transcript
+
+MIN_MATCHED = 0.20  # below this share of published words heard, the text is not this audio's
+DEFAULT_MIN_CONFIDENCE = 0.5
+
+
+@dataclass
+class Options:
+    model: str = "base"
+    device: str = "auto"
+    compute_type: str = "auto"
+    language: str | None = None
+    beam_size: int = 1
+    cpu_threads: int = 0
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+
+
+class Progress:
+    """Stage callbacks; the CLI plugs a progress bar in, the library default is silent."""
+
+    def stage(self, name: str, total: float | None = None) -> None: ...
+
+    def advance(self, amount: float) -> None: ...
+
+    def done(self) -> None: ...
+
+
+def place_words(transcript: Transcript, plan: Plan, fits: dict[int, WordFit]) -> list[TimedWord]:
+    """One TimedWord per published token that is not header text never said."""
+    unspoken_lines = set(plan.unspoken_lines)
+    omitted = {i for run in plan.omitted_runs for i in run}
+    words = []
+    for tok in transcript.tokens:
+        if tok.line in unspoken_lines:
+            continue
+        f = fits.get(tok.index)
+        if f is not None:
+            conf = _time_confidence(f, bool(plan.matches[tok.index]))
+            words.append(TimedWord(tok, round(f.start, 3), round(f.end, 3), conf, f.prob,
+                                   f.min_logprob, f.pmi))
+        else:
+            reason = "omitted" if tok.index in omitted else ("no-speech" if not tok.norm else "unaligned")
+            words.append(TimedWord(tok, None, None, 0.0, reason=reason))
+    return words
+
+
+def _time_confidence(f: WordFit, heard: bool) -> float:
+    # Words the audio supports and recognition heard are timed within ~50 ms; unsupported ones
+    # can sit a word away.
+    support = 1.0 / (1.0 + np.exp(-(f.pmi - 0.5) * 1.5))
+    return round(float(min(1.0, 0.35 + 0.4 * support + (0.25 if heard else 0.0))), 3)
+
+
+def run_alignment(
+    audio: np.ndarray,
+    transcript: Transcript,
+    model,
+    language: str,
+    heard: list[HeardWord],
+    progress: Progress | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    timings: dict | None = None,
+) -> tuple[list[TimedWord], list, list[tuple[int, int]], float]:
+    """Everything after recognition: plan, forced alignment, flags."""
+    progress = progress or Progress()
+    timings = timings if timings is not None else {}
+    duration = audio.size / audio_mod.SAMPLE_RATE
+    t = time.perf_counter()
+    plan = make_plan(transcript, heard, duration)
+    if plan.matched_fraction < MIN_MATCHED:
+        raise TranscriptMismatch(
+            f"the transcript does not match this audio: only {plan.matched_fraction:.0%} of its "
+            f"words were heard (at least {MIN_MATCHED:.0%} needed)"
+        )
+    timings["plan"] = time.perf_counter() - t
+
+    aligner = ForcedAligner(model, language)
+    progress.stage("aligning", total=len(plan.spoken))
+    t = time.perf_counter()
+    fits = align_windows(aligner, audio, plan.windows, lambda i: transcript.tokens[i].text,
+                         progress.advance)
+    timings["encode"] = aligner.encode_seconds
+    timings["align"] = time.perf_counter() - t - aligner.encode_seconds
+
+    t = time.perf_counter()
+    words = place_words(transcript, plan, fits)
+    times = {w.token.index: (w.start, w.end) for w in words if w.timed}
+    mism = structural(transcript, plan, heard, times, duration, language)
+    cands = candidates(transcript, plan, heard, fits, language)
+    mism += decide(transcript, cands, language, threshold=min_confidence)
+    mism.sort(key=lambda m: (m.start if m.start is not None else -1.0))
+    for m in mism:  # what recognition heard, on the words themselves too
+        if m.kind == "substitution":
+            for w in words:
+                if m.char_start <= w.token.char_start < m.char_end:
+                    w.heard = m.heard_text
+    unspoken = []
+    for line in transcript.lines:
+        if line.index in set(plan.unspoken_lines):
+            a = line.label[1] if line.label else line.char_start
+            unspoken.append((a, line.char_end))
+    timings["flag"] = time.perf_counter() - t
+    return words, mism, unspoken, plan.matched_fraction
+
+
+def align(audio_path: str, transcript_path: str, opts: Options | None = None,
+          progress: Progress | None = None) -> Alignment:
+    opts = opts or Options()
+    progress = progress or Progress()
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+
+    t = time.perf_counter()
+    transcript = read_transcript(transcript_path, opts.language)
+    progress.stage("decoding")
+    samples = audio_mod.decode(audio_path)
+    duration = samples.size / audio_mod.SAMPLE_RATE
+    timings["decode"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    model, spec, device, compute_type = model_mod.load(opts.model, opts.device, opts.compute_type,
+                                                       opts.cpu_threads)
+    timings["load_model"] = time.perf_counter() - t
+
+    language = opts.language or transcript.language_hint or detect_language(model, samples)
+    progress.stage("recognising", total=round(duration, 1))
+    t = time.perf_counter()
+    last = [0.0]
+
+    def advance(t_end: float) -> None:
+        progress.advance(max(0.0, t_end - last[0]))
+        last[0] = max(last[0], t_end)
+
+    heard = recognize(model, samples, language, opts.beam_size, advance)
+    progress.advance(max(0.0, duration - last[0]))
+    timings["recognize"] = time.perf_counter() - t
+
+    words, mism, unspoken, matched = run_alignment(
+        samples, transcript, model, language, heard, progress, opts.min_confidence, timings)
+    progress.done()
+    timings["total"] = time.perf_counter() - t_all
+    return Alignment(
+        audio_path=audio_path, transcript_path=transcript_path, transcript=transcript,
+        language=language, duration=duration, words=words, heard=heard, mismatches=mism,
+        unspoken=unspoken, model=opts.model, device=device, compute_type=compute_type,
+        timings={k: round(v, 3) for k, v in timings.items()}, matched_fraction=round(matched, 4),
+    )

@@ -1,0 +1,288 @@
+"""From heard words to a plan: which published words are said, where speech has no text, and the
+windows in which the published words are force-aligned.
+
+The evidence is the alignment of published and heard words (``textalign``), read with time in
+mind: a run of published words with no counterpart, squeezed between two points that recognition
+places next to each other, was not said; a stretch of heard speech that takes far longer than the
+published words around it would need holds speech the text lacks.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from .forced import MAX_WINDOW_S, Window
+from .textalign import Pair, align_units, units, word_matches
+from .types import HeardWord, Token, Transcript
+
+HEADER_SPOKEN_MIN = 0.35  # share of a header line's words heard for it to count as said
+OMIT_MIN_UNITS = 3  # shorter unheard runs are left to the per-word checks
+OMIT_TIME_SHARE = 0.35  # a run is unsaid when the audio leaves less than this share of its need
+INSERT_MIN_S = 2.0  # heard speech beyond what the text needs, before it counts as untranscribed
+WINDOW_TARGET_S = 24.0
+EDGE_PAD_S = 0.6
+
+
+@dataclass
+class Gap:
+    """Speech with no published text: [start, end] seconds and the heard words in it."""
+
+    start: float
+    end: float
+    heard: list[int]
+    before_token: int  # index of the first published token after the gap (len(tokens) at the end)
+
+
+@dataclass
+class Plan:
+    spoken: list[int]  # published tokens to place on the audio, in order
+    unspoken_lines: list[int]  # header lines never said
+    omitted_runs: list[list[int]]  # runs of published tokens inside turns never said
+    gaps: list[Gap]
+    windows: list[Window]
+    matches: list[list[int]]  # heard words matched to each published token (by token index)
+    anchors: dict[int, tuple[float, float]]  # reliable token -> heard (start, end)
+    pairs: list[Pair] = field(default_factory=list)
+    p_owner: list[int] = field(default_factory=list)
+    h_owner: list[int] = field(default_factory=list)
+    unit_seconds: float = 0.3
+
+    @property
+    def matched_fraction(self) -> float:
+        n = len(self.spoken) + sum(len(r) for r in self.omitted_runs)
+        return sum(1 for i in self.spoken if self.matches[i]) / n if n else 0.0
+
+
+def _match(tokens: list[Token], idx: list[int], heard: list[HeardWord]):
+    P, p_owner_local = units([tokens[i].norm for i in idx])
+    H, h_owner = units([h.norm for h in heard])
+    pairs = align_units(P, H)
+    m_local = word_matches(pairs, p_owner_local, h_owner, len(idx))
+    matches = [[] for _ in tokens]
+    for k, i in enumerate(idx):
+        matches[i] = m_local[k]
+    p_owner = [idx[k] for k in p_owner_local]
+    return pairs, p_owner, h_owner, matches
+
+
+def _n_units(tok: Token) -> int:
+    return max(1, len(tok.norm.split()))
+
+
+def _reliable(idx: list[int], matches: list[list[int]], tokens: list[Token]) -> set[int]:
+    """Matched tokens trusted as time anchors: a matched neighbour, or a long word on its own.
+    A lone short word matched among unmatched ones ("de", "le") is often a chance match."""
+    out = set()
+    for k, i in enumerate(idx):
+        if not matches[i]:
+            continue
+        prev_ok = k > 0 and bool(matches[idx[k - 1]])
+        next_ok = k + 1 < len(idx) and bool(matches[idx[k + 1]])
+        if prev_ok or next_ok or len(tokens[i].norm.replace(" ", "")) >= 6:
+            out.add(i)
+    # Matches must move forward in time; drop the ones that jump back.
+    return out
+
+
+def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float) -> Plan:
+    tokens = transcript.tokens
+    all_idx = [t.index for t in tokens if t.norm]
+    _, _, _, matches = _match(tokens, all_idx, heard)
+
+    # 1. Header lines (before the first labelled turn) never heard are unspoken.
+    unspoken_lines = []
+    for line in transcript.lines:
+        if not line.header:
+            continue
+        own = [i for i in all_idx if tokens[i].line == line.index]
+        if own and sum(1 for i in own if matches[i]) / len(own) < HEADER_SPOKEN_MIN:
+            unspoken_lines.append(line.index)
+    skip_lines = set(unspoken_lines)
+    idx = [i for i in all_idx if tokens[i].line not in skip_lines]
+
+    # 2. Align again without them, so that they cannot absorb speech they are not.
+    pairs, p_owner, h_owner, matches = _match(tokens, idx, heard)
+    reliable = _reliable(idx, matches, tokens)
+    anchors = {i: (min(heard[j].start for j in matches[i]), max(heard[j].end for j in matches[i]))
+               for i in sorted(reliable)}
+    anchors = _monotonic(anchors)
+    unit_s = _unit_seconds(anchors, tokens)
+
+    # 3. Runs of published words with no anchor, and the time the audio leaves them.
+    omitted_runs, spoken_set = [], set(idx)
+    order = [i for i in idx]
+    pos = {i: k for k, i in enumerate(order)}
+    runs = _runs(order, lambda i: i not in anchors)
+    for run in runs:
+        k0, k1 = pos[run[0]], pos[run[-1]]
+        t_prev = anchors[order[k0 - 1]][1] if k0 > 0 else 0.0
+        t_next = anchors[order[k1 + 1]][0] if k1 + 1 < len(order) else duration
+        need = sum(_n_units(tokens[i]) for i in run) * unit_s
+        n_matched = sum(1 for i in run if matches[i])
+        if (sum(_n_units(tokens[i]) for i in run) >= OMIT_MIN_UNITS and
+                (t_next - t_prev) < OMIT_TIME_SHARE * need and n_matched <= len(run) // 4):
+            omitted_runs.append(run)
+            spoken_set -= set(run)
+    spoken = [i for i in idx if i in spoken_set]
+
+    # 4. Heard speech with far more time than the published words between its anchors need.
+    gaps = _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration)
+
+    windows = _windows(spoken, anchors, gaps, tokens, unit_s, duration)
+    return Plan(spoken, unspoken_lines, omitted_runs, gaps, windows, matches, anchors,
+                pairs, p_owner, h_owner, unit_s)
+
+
+def _monotonic(anchors: dict[int, tuple[float, float]]) -> dict[int, tuple[float, float]]:
+    """Keep the longest run of anchors whose times increase with the text."""
+    from .textalign import _lis
+
+    keys = sorted(anchors)
+    chain = _lis([(k, int(anchors[k][0] * 1000)) for k in keys])
+    return {k: anchors[k] for k, _ in chain}
+
+
+def _unit_seconds(anchors: dict[int, tuple[float, float]], tokens: list[Token]) -> float:
+    """Typical time one normalised word takes in this audio, from consecutive anchors."""
+    keys = sorted(anchors)
+    rates = []
+    for a, b in zip(keys, keys[1:]):
+        if b == a + 1:
+            dt = anchors[b][0] - anchors[a][0]
+            if 0 < dt < 3.0:
+                rates.append(dt / _n_units(tokens[a]))
+    return statistics.median(rates) if rates else 0.3
+
+
+def _runs(order: list[int], pred) -> list[list[int]]:
+    out, cur = [], []
+    for i in order:
+        if pred(i):
+            cur.append(i)
+        elif cur:
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> list[Gap]:
+    """Between consecutive anchors (and before the first / after the last), compare the heard
+    speech's extent with what the published words there need."""
+    anchored = [i for i in spoken if i in anchors]
+    bounds = [(None, anchored[0] if anchored else None)]
+    bounds += list(zip(anchored, anchored[1:]))
+    bounds.append((anchored[-1] if anchored else None, None))
+    used = {j for i in spoken for j in matches[i]}
+    pos = {i: k for k, i in enumerate(spoken)}
+    gaps = []
+    for a, b in bounds:
+        t0 = anchors[a][1] if a is not None else 0.0
+        t1 = anchors[b][0] if b is not None else duration
+        ka = pos[a] + 1 if a is not None else 0
+        kb = pos[b] if b is not None else len(spoken)
+        between = spoken[ka:kb]
+        free = [j for j, h in enumerate(heard) if t0 - 0.05 <= h.start and h.end <= t1 + 0.05
+                and j not in used]
+        if len(free) < 3:
+            continue
+        need = sum(_n_units(tokens[i]) for i in between) * unit_s
+        # The longest stretch of free heard words without a long pause inside is the candidate.
+        best = _longest_speech_run(free, heard)
+        span = heard[best[-1]].end - heard[best[0]].start
+        if span >= INSERT_MIN_S and (t1 - t0) - 1.3 * need > INSERT_MIN_S and len(best) >= 3:
+            gaps.append(Gap(heard[best[0]].start, heard[best[-1]].end, best,
+                            spoken[kb] if kb < len(spoken) else len(tokens)))
+    return gaps
+
+
+def _longest_speech_run(free: list[int], heard: list[HeardWord]) -> list[int]:
+    runs, cur = [], [free[0]]
+    for j in free[1:]:
+        if j == cur[-1] + 1 and heard[j].start - heard[cur[-1]].end < 1.5:
+            cur.append(j)
+        else:
+            runs.append(cur)
+            cur = [j]
+    runs.append(cur)
+    return max(runs, key=lambda r: heard[r[-1]].end - heard[r[0]].start)
+
+
+def _estimate_times(spoken, anchors, tokens, unit_s) -> dict[int, float]:
+    """A rough start for every spoken word: anchors as heard, others spread between anchors."""
+    est: dict[int, float] = {}
+    anchored = [k for k, i in enumerate(spoken) if i in anchors]
+    for k in anchored:
+        est[spoken[k]] = anchors[spoken[k]][0]
+    if not anchored:
+        t = 0.0
+        for i in spoken:
+            est[i] = t
+            t += _n_units(tokens[i]) * unit_s
+        return est
+    for a, b in zip([-1] + anchored, anchored + [len(spoken)]):
+        inner = spoken[a + 1:b]
+        if not inner:
+            continue
+        if a < 0:
+            t_end = anchors[spoken[b]][0]
+            t = t_end - sum(_n_units(tokens[i]) for i in inner) * unit_s
+            for i in inner:
+                est[i] = max(0.0, t)
+                t += _n_units(tokens[i]) * unit_s
+        elif b >= len(spoken):
+            t = anchors[spoken[a]][1]
+            for i in inner:
+                est[i] = t
+                t += _n_units(tokens[i]) * unit_s
+        else:
+            t0, t1 = anchors[spoken[a]][1], anchors[spoken[b]][0]
+            n = sum(_n_units(tokens[i]) for i in inner)
+            acc = 0
+            for i in inner:
+                est[i] = t0 + (t1 - t0) * acc / n
+                acc += _n_units(tokens[i])
+    return est
+
+
+def _windows(spoken, anchors, gaps, tokens, unit_s, duration) -> list[Window]:
+    """Cut the spoken words into windows of at most 30 s, at pauses between anchored words,
+    and never across speech with no text."""
+    if not spoken:
+        return []
+    est = _estimate_times(spoken, anchors, tokens, unit_s)
+    gap_before = {g.before_token: g for g in gaps}
+
+    def end_of(i):
+        return anchors[i][1] if i in anchors else est[i] + _n_units(tokens[i]) * unit_s
+
+    windows: list[Window] = []
+    cur: list[int] = []
+    first_gap = gap_before.get(spoken[0])
+    w_start = first_gap.end if first_gap is not None else max(0.0, est[spoken[0]] - 2.0)
+    for k, i in enumerate(spoken):
+        g = gap_before.get(i)
+        if cur and g is not None:
+            windows.append(Window(w_start, max(g.start, end_of(cur[-1])) , tuple(cur)))
+            cur, w_start = [], g.end
+        cur.append(i)
+        nxt = spoken[k + 1] if k + 1 < len(spoken) else None
+        if nxt is None:
+            break
+        span = est[nxt] - w_start
+        can_cut = i in anchors and nxt in anchors
+        pause = anchors[nxt][0] - anchors[i][1] if can_cut else 0.0
+        must_cut = end_of(nxt) + 2 * unit_s - w_start > MAX_WINDOW_S - 1.0
+        if (can_cut and span >= WINDOW_TARGET_S - 8 and pause >= 0.15) or \
+                (can_cut and span >= WINDOW_TARGET_S) or must_cut:
+            cut = (anchors[i][1] + anchors[nxt][0]) / 2 if can_cut else (end_of(i) + est[nxt]) / 2
+            windows.append(Window(w_start, cut, tuple(cur)))
+            cur, w_start = [], cut
+    if cur:
+        tail = end_of(cur[-1]) + EDGE_PAD_S + 2.0
+        last_gap = gap_before.get(len(tokens))
+        end = min(duration, tail if last_gap is None else min(tail, last_gap.start))
+        end = min(end, w_start + MAX_WINDOW_S)
+        windows.append(Window(w_start, max(end, w_start + 0.5), tuple(cur)))
+    return [Window(max(0.0, w.start), min(duration, w.end), w.words) for w in windows]
