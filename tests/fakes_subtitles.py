@@ -94,7 +94,7 @@ class EpisodeBuilder:
         return tok
 
     def find(self, text: str, nth: int = 0) -> TimedWord:
-        hits = [w for w in self.words if w.token.text == text]
+        hits = [w for w in self.words if w.token.text == text and w.reason != "unspoken"]
         return hits[nth]
 
     def alignment(self, *, mismatches=None, language="fr", cues=True, audio_path="episode.wav") -> Alignment:
