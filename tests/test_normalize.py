@@ -1,0 +1,100 @@
+import pytest
+
+from aligner.normalize import category, compact, is_function_word, norm_text, norm_token, same_words
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    ("l'intelligence", "fr", "l intelligence"),
+    ("l’IA", "fr", "l ia"),
+    ("c'est-à-dire", "fr", "c est a dire"),
+    ("dix-sept", "fr", "dix sept"),
+    ("300", "fr", "trois cents"),
+    ("6-6", "fr", "six six"),
+    ("17", "fr", "dix sept"),
+    ("1,5", "fr", "un virgule cinq"),
+    ("1.5", "en", "one point five"),
+    ("10,000", "en", "ten thousand"),
+    ("50%", "fr", "cinquante pour cent"),
+    ("50%", "en", "fifty percent"),
+    ("1er", "fr", "premier"),
+    ("3rd", "en", "third"),
+    ("2024", "fr", "deux mille vingt quatre"),
+    ("17", None, "seventeen"),
+    ("17", "xx", "seventeen"),
+    ("crÃ©Ã©", "fr", "cree"),  # mojibake repaired
+    ("Œuvre", "fr", "oeuvre"),
+    ("Straße", "de", "strasse"),
+    ("exactement ?", "fr", "exactement"),
+    ("Durand :.", "fr", "durand"),
+    ("🎙", "fr", ""),
+    ("?", "fr", ""),
+    ("« Bonjour", "fr", "bonjour"),
+    ("GPT-4", "en", "gpt four"),
+])
+def test_norm_token(text, lang, expected):
+    assert norm_token(text, lang) == expected
+
+
+def test_norm_text_groups_thousands():
+    assert norm_text("1 000 euros", "fr") == "mille euros"
+
+
+def test_compact():
+    assert compact("deep mind") == compact("deepmind")
+    assert compact(norm_token("Open AI")) == compact(norm_token("OpenAI"))
+
+
+@pytest.mark.parametrize("a,b", [
+    ("300 millions", "trois cents millions"),
+    ("dix-sept", "17"),
+    ("17", "dix-sept"),
+    ("Est ce que", "Est-ce que"),
+    ("deep mind", "DeepMind"),
+    ("Open AI", "OpenAI"),
+    ("quatre-vingt", "80"),
+    ("vingt et un", "21"),
+    ("1 000", "mille"),
+    ("cent pour cent", "100%"),
+    ("c'est-à -dire", "c'est-à-dire"),
+])
+def test_same_words_true(a, b):
+    assert same_words(a, b, "fr")
+
+
+@pytest.mark.parametrize("a,b", [
+    ("un zéro zéro zéro", "mille"),
+    ("un zéro zéro zéro", "1000"),
+    ("dix-huit", "dix-sept"),
+    ("dix-huit", "17"),
+    ("du sud", "du nord"),
+    ("conservées", "conserver"),
+])
+def test_same_words_false(a, b):
+    assert not same_words(a, b, "fr")
+
+
+def test_same_words_english():
+    assert same_words("twenty one", "21", "en")
+    assert not same_words("one thousand", "1 0 0 0", "en")
+
+
+def test_category():
+    assert category("6-6", "six six", "fr") == "number"
+    assert category("mille", "un zéro zéro zéro", "fr") == "number"
+    assert category("dix-huit", "dix-sept", "fr") == "number"
+    # lower-case published names: recognition capitalises them
+    assert category("del pedro", "del Potro", "fr", heard_before="avantage de") == "name"
+    assert category("pedro", "Potro", "fr", heard_before="avantage de del") == "name"
+    assert category("Kyutai", "Kyoutaï", "fr", published_before="vous venez de lancer") == "name"
+    assert category("KYUTAI", "quiou taï", "fr") == "name"  # acronym / all caps
+    assert category("athlètes", "atlettes", "fr") == "word"
+    assert category("un chat", "une chatte", "fr") == "word"  # articles are not numbers
+    assert category("Alors", "Donc", "fr") == "word"  # sentence-initial capital
+
+
+def test_function_words():
+    assert is_function_word("les", "fr")
+    assert is_function_word("été", "fr")
+    assert is_function_word("the", "en")
+    assert not is_function_word("chat", "fr")
+    assert not is_function_word("room", "en")
