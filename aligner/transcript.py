@@ -1,0 +1,300 @@
+"""Read a published transcript: decode its bytes, find lines, speaker turns and words.
+
+Offsets (``char_start``/``char_end``) index ``Transcript.text``: the file decoded with the detected
+encoding, BOM removed, newlines kept as in the file ("\\r\\n" is two characters), i.e. what
+``open(path, encoding=transcript.encoding, newline="")`` reads.  The file is never modified.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from pathlib import Path
+
+from . import normalize
+from .errors import InputNotFound, TranscriptError
+from .types import Line, Token, Transcript
+
+__all__ = ["decode_transcript", "read_transcript", "parse_transcript"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v")
+    return bad / len(text)
+
+
+def _guess_bomless_utf16(data: bytes) -> str | None:
+    sample = data[:8192]
+    if len(sample) < 2 or sample.count(0) < len(sample) * 0.2:
+        return None
+    even = sum(1 for i in range(0, len(sample), 2) if sample[i] == 0)
+    odd = sum(1 for i in range(1, len(sample), 2) if sample[i] == 0)
+    half = len(sample) / 2
+    if odd > 0.3 * half and odd > 3 * even:
+        return "utf-16-le"
+    if even > 0.3 * half and even > 3 * odd:
+        return "utf-16-be"
+    return None
+
+
+def decode_transcript(data: bytes) -> tuple[str, str]:
+    """Decode transcript bytes -> (text, encoding).
+
+    UTF-8 with or without BOM ("utf-8-sig" / "utf-8"), UTF-32 and UTF-16 with BOM ("utf-32",
+    "utf-16"), UTF-16 without BOM when many bytes are NUL ("utf-16-le"/"utf-16-be"), else
+    cp1252 (latin-1 for its five undefined bytes).  The BOM is removed; newlines are not
+    translated.  The returned encoding reads the same text with ``open(..., newline="")``.
+    Raises TranscriptError when the bytes are not text or hold only whitespace.
+    """
+    if not data:
+        raise TranscriptError("the transcript is empty")
+    candidates: list[str]
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        candidates = ["utf-32", "utf-16"]
+    elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        candidates = ["utf-16"]
+    else:
+        guess = _guess_bomless_utf16(data)
+        candidates = ([guess] if guess else []) + ["utf-8", "cp1252", "latin-1"]
+    text = None
+    encoding = ""
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        encoding = enc
+        break
+    if text is None:
+        raise TranscriptError(f"the transcript cannot be decoded as text (tried {', '.join(candidates)})")
+    if text.startswith("\ufeff"):  # a BOM the codec kept
+        text = text[1:]
+    if "\x00" in text or _control_ratio(text) > 0.01:
+        raise TranscriptError(f"the transcript does not look like text (decoded as {encoding})")
+    if not text.strip():
+        raise TranscriptError("the transcript holds no text (only whitespace)")
+    return text, encoding
+
+
+def read_transcript(path, language: str | None = None) -> Transcript:
+    """Read, decode and parse the transcript file at ``path`` (never modified).
+
+    Raises InputNotFound (missing, a folder, unreadable) or TranscriptError (not text, empty).
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputNotFound(f"transcript not found: {path}") from None
+    except IsADirectoryError:
+        raise InputNotFound(f"transcript is a folder, not a file: {path}") from None
+    except PermissionError:
+        raise InputNotFound(f"transcript cannot be read (permission denied): {path}") from None
+    except OSError as exc:
+        raise InputNotFound(f"transcript cannot be read: {path} ({exc.strerror or exc})") from None
+    try:
+        text, encoding = decode_transcript(data)
+    except TranscriptError as exc:
+        raise TranscriptError(f"{path}: {exc}") from None
+    return parse_transcript(text, encoding=encoding, language=language)
+
+
+# ---------------------------------------------------------------------------------------------
+# Speaker labels
+
+# "Name :" / "Name:" / "Name\u00a0:" at the very start of a line (leading spaces allowed).
+_LABEL_RE = re.compile(
+    r"[ \t]*(?P<name>[^\W\d_](?:[^\W_]|[\-'’. \u00a0\u202f\t])*?)"
+    r"[ \t\u00a0\u202f]*(?P<colon>[:：])(?!\d)(?P<after>[ \t\u00a0\u202f]*)"
+)
+_PARTICLES = {
+    "de", "du", "des", "d'", "d’", "la", "le", "les", "van", "von", "der", "den", "di", "da",
+    "del", "della", "dos", "das", "do", "bin", "ben", "al", "el", "y", "e", "af", "ter", "zu",
+    "of", "the", "mc", "st", "st.",
+}
+# Words that introduce metadata rather than a speaker ("Note: ...", "Titre : ...").
+_NOT_SPEAKERS = {
+    "note", "notes", "nb", "n.b.", "ps", "p.s.", "remarque", "attention", "avertissement",
+    "warning", "update", "mise a jour", "edit", "source", "sources", "transcript",
+    "transcription", "titre", "title", "resume", "summary", "description", "credits", "credit",
+    "musique", "music", "sujet", "subject", "topic", "theme", "date", "episode", "lien", "liens",
+    "link", "links", "invite", "invites", "invitee", "invitees", "guest", "guests", "avec",
+    "with", "duree", "duration", "chapitres", "chapters", "sommaire", "contents", "tags",
+    "mots cles", "keywords", "au programme", "programme", "references", "url", "site", "email",
+    "contact", "copyright", "licence", "license", "sponsor", "partenaire", "production",
+    "realisation", "redaction", "question", "questions", "exemple", "example", "rappel", "info",
+    "infos", "important", "conclusion", "introduction", "intro", "outro", "bref", "bon",
+    "alors", "donc", "mais", "enfin", "voila", "ensuite", "puis", "oui", "non", "so", "well",
+    "yes", "no", "ok", "okay", "but", "and", "then", "now", "here", "voici",
+}
+
+
+# Of those, words that are also speaker roles: they count when they recur as labels.
+_ROLES = {"guest", "invite", "invitee", "question", "questions", "intro", "outro"}
+
+
+def _fold(name: str) -> str:
+    return " ".join(normalize._strip_accents(name.lower()).replace("\u00a0", " ").split())
+
+
+def _name_words(name: str) -> list[str]:
+    return name.replace("\u00a0", " ").replace("\u202f", " ").split()
+
+
+def _syntactic_label(line: str) -> tuple[str, int, int, int] | None:
+    """(name, name_start, colon_end, text_start) when ``line`` starts like "Name : text"."""
+    m = _LABEL_RE.match(line)
+    if not m:
+        return None
+    name = m.group("name").strip(" \t\u00a0\u202f")
+    words = _name_words(name)
+    if not (1 <= len(words) <= 5) or len(name) > 40:
+        return None
+    if name.endswith(("'", "’", "-")):
+        return None
+    rest = line[m.end():]
+    if rest[:1] and unicodedata.category(rest[0])[0] == "P" and rest[0] not in "«\"“‘'([—–-¿¡…":
+        return None  # "Aude Durand :, directrice": stray punctuation, not a label
+    return name, m.start("name"), m.end("colon"), m.end()
+
+
+def _looks_like_name(name: str) -> bool:
+    words = _name_words(name)
+    if _fold(name) in _NOT_SPEAKERS:
+        return False
+    if not words[0][0].isupper():
+        return False
+    lower = 0
+    for w in words[1:]:
+        if w[0].isupper() or w[0].isdigit():
+            continue
+        if w.lower() in _PARTICLES:
+            lower += 1
+            continue
+        return False
+    return lower <= 2
+
+
+def _find_labels(lines: list[tuple[int, int]], text: str) -> dict[int, tuple[str, int, int, int]]:
+    """Line number -> (name, name_start, colon_end, text_start), absolute offsets."""
+    cands: dict[int, tuple[str, int, int, int]] = {}
+    counts: dict[str, int] = {}
+    for i, (s, e) in enumerate(lines):
+        lab = _syntactic_label(text[s:e])
+        if lab is None:
+            continue
+        name, ns, ce, ts = lab
+        cands[i] = (name, s + ns, s + ce, s + ts)
+        key = _fold(name)
+        counts[key] = counts.get(key, 0) + 1
+    recurring = {k for k, n in counts.items() if n >= 2 and (k not in _NOT_SPEAKERS or k in _ROLES)}
+    # A recurring "name" must still look like a name or at least start with a capital.
+    recurring = {k for k in recurring
+                 if any(_fold(c[0]) == k and c[0][0].isupper() and len(_name_words(c[0])) <= 4
+                        for c in cands.values())}
+    first_recurring = min((i for i, c in cands.items() if _fold(c[0]) in recurring), default=None)
+    labels = {}
+    for i, (name, ns, ce, ts) in sorted(cands.items()):
+        key = _fold(name)
+        has_text = bool(text[ts:lines[i][1]].strip())
+        if key in recurring:
+            ok = True
+        elif first_recurring is not None:
+            # Once real turns exist, a one-off label must come after the first of them.
+            ok = i > first_recurring and _looks_like_name(name)
+        else:
+            ok = has_text and _looks_like_name(name)
+        if ok:
+            labels[i] = (name, ns, ce, ts)
+    return labels
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+def _split_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-empty lines, trailing whitespace and newline excluded."""
+    spans = []
+    for m in _LINE_RE.finditer(text):
+        s = m.start()
+        content = m.group(0).rstrip("\r\n")
+        stripped = content.rstrip()
+        if stripped.strip():
+            spans.append((s, s + len(stripped)))
+        if m.end() >= len(text):
+            break
+    return spans
+
+
+def _is_word(chunk: str) -> bool:
+    return any(c.isalnum() for c in chunk)
+
+
+def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = None) -> Transcript:
+    """Split decoded transcript text into lines, speaker turns and tokens (pure function).
+
+    - A line starting with "Name :" / "Name:" (1-5 words, <= 40 chars) starts a turn; label-like
+      text inside a line is spoken text.  Names that recur as labels always count; a one-off label
+      counts when it looks like a name and, if recurring labels exist, comes after the first one.
+    - A line without a label continues the previous speaker.  Lines before the first label have
+      speaker None and ``header=True``; with no labels at all, nothing is header.
+    - Tokens are whitespace-separated chunks after the label; chunks with no letter or digit
+      ("?", "«", "—", emoji) are glued to the previous token of the line, else to the next one,
+      and dropped only when the line has no word.
+    """
+    spans = _split_lines(text)
+    labels = _find_labels(spans, text)
+    any_label = bool(labels)
+    speakers: list[str] = []
+    canonical: dict[str, str] = {}
+    lines: list[Line] = []
+    tokens: list[Token] = []
+    speaker: str | None = None
+    seen_label = False
+    for li, (ls, le) in enumerate(spans):
+        label_span = None
+        body_start = ls
+        if li in labels:
+            name, ns, ce, ts = labels[li]
+            key = _fold(name)
+            if key not in canonical:
+                canonical[key] = name
+                speakers.append(name)
+            speaker = canonical[key]
+            seen_label = True
+            label_span = (ns, ce)
+            body_start = ts
+        header = any_label and not seen_label
+        line_speaker = speaker if seen_label else None
+        lines.append(Line(index=li, char_start=ls, char_end=le, speaker=line_speaker,
+                          label=label_span, header=header))
+        # chunks of the line body
+        chunks = [(body_start + m.start(), body_start + m.end())
+                  for m in re.finditer(r"\S+", text[body_start:le])]
+        spans_out: list[list[int]] = []
+        pending_start: int | None = None
+        for cs, ce_ in chunks:
+            if _is_word(text[cs:ce_]):
+                spans_out.append([pending_start if pending_start is not None else cs, ce_])
+                pending_start = None
+            elif spans_out:
+                spans_out[-1][1] = ce_
+            elif pending_start is None:
+                pending_start = cs
+        for cs, ce_ in spans_out:
+            t = text[cs:ce_]
+            tokens.append(Token(index=len(tokens), text=t, char_start=cs, char_end=ce_,
+                                norm=normalize.norm_token(t, language), speaker=line_speaker,
+                                line=li, header=header))
+    return Transcript(text=text, encoding=encoding, language_hint=language, lines=lines,
+                      tokens=tokens, speakers=speakers)
