@@ -107,16 +107,15 @@ def write_outputs(alignment: Alignment, outdir: Path, name: str, formats: list[s
     outdir = Path(outdir)
     if not name or "/" in name or os.sep in name or name in (".", ".."):
         raise OutputError(f"invalid output name: {name!r}")
+    href = audio_href(audio_path if audio_path is not None else alignment.audio_path, outdir)
+    rendered = render_outputs(alignment, name, formats_, word_timing=word_timing,
+                              speaker_prefix=speaker_prefix, review=review, href=href)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(f"cannot create output folder {outdir}: {_reason(e)}") from e
     if not outdir.is_dir():
         raise OutputError(f"output folder {outdir} is not a folder")
-
-    href = audio_href(audio_path if audio_path is not None else alignment.audio_path, outdir)
-    rendered = render_outputs(alignment, name, formats_, word_timing=word_timing,
-                              speaker_prefix=speaker_prefix, review=review, href=href)
 
     temps: list[tuple[Path, Path]] = []
     written: list[Path] = []
