@@ -289,6 +289,36 @@ JS = r"""
   var trackEl = document.getElementById('subtitles');
   if (trackEl && trackEl.track) { trackEl.track.mode = 'hidden'; }
 
+  // a server without HTTP range requests (python -m http.server) makes the audio unseekable:
+  // then fetch it whole and play it from a blob: URL, which is seekable
+  var seekMode = 'pending';
+  function seekableOk() {
+    var r = audio.seekable;
+    return r && r.length > 0 && r.end(r.length - 1) >= (audio.duration || 0) - 0.5;
+  }
+  function ensureSeekable() {
+    if (seekMode !== 'pending') { return; }
+    if (seekableOk()) { seekMode = 'native'; return; }
+    if (!/^https?:$/.test(location.protocol) || typeof fetch === 'undefined' || !window.URL || !URL.createObjectURL) {
+      seekMode = 'unseekable'; return;
+    }
+    seekMode = 'fetching';
+    fetch(audio.currentSrc || audio.src).then(function (r) {
+      if (!r.ok) { throw new Error('HTTP ' + r.status); }
+      return r.blob();
+    }).then(function (b) {
+      var t = audio.currentTime;
+      audio.addEventListener('loadedmetadata', function once() {
+        audio.removeEventListener('loadedmetadata', once);
+        if (t) { audio.currentTime = t; }
+        seekMode = 'blob';
+      });
+      audio.src = URL.createObjectURL(b);
+    }).catch(function (err) { seekMode = 'unseekable'; errors.push('audio not seekable: ' + err); });
+  }
+  audio.addEventListener('loadedmetadata', ensureSeekable);
+  if (audio.readyState >= 1) { ensureSeekable(); }
+
   function showCue() {
     var c = cueAt(audio.currentTime);
     var s = cueLabel(c);
@@ -383,7 +413,7 @@ JS = r"""
     trackCues: trackCues,
     currentCueText: function () { return cueBox.textContent; },
     errors: errors,
-    state: function () { return {time: audio.currentTime, paused: audio.paused, stopAt: stopAt, lastPlay: lastPlay}; }
+    state: function () { return {time: audio.currentTime, paused: audio.paused, stopAt: stopAt, lastPlay: lastPlay, seekMode: seekMode}; }
   };
 
   // ------------------------------------------------------------------ selftest (?selftest=1)
@@ -400,8 +430,8 @@ JS = r"""
                flaggedSpans: document.querySelectorAll('#transcript .flag').length,
                unspokenSpans: document.querySelectorAll('#transcript .unspoken').length};
     var out = document.getElementById('selftest');
-    waitFor(function () { return audio.readyState >= 1; }, 4000).then(function () {
-      res.readyState = audio.readyState; res.audioDuration = audio.duration;
+    waitFor(function () { return audio.readyState >= 1 && /native|blob|unseekable/.test(seekMode); }, 6000).then(function () {
+      res.readyState = audio.readyState; res.audioDuration = audio.duration; res.seekMode = seekMode;
       return waitFor(function () { return trackCues().element > 0; }, 1500);
     }).then(function () {
       res.textTracks = audio.textTracks.length;
