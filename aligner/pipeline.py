@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -22,6 +22,7 @@ from .flags import candidates, decide, structural
 from .forced import ForcedAligner, WordFit, align_windows
 from .plan import Plan, make_plan
 from .recognize import detect_language, recognize
+from .speech import snap_words, speech_intervals
 from .transcript import read_transcript
 from .types import Alignment, HeardWord, TimedWord, Transcript
 
@@ -62,11 +63,21 @@ def place_words(transcript: Transcript, plan: Plan, fits: dict[int, WordFit]) ->
         if f is not None:
             conf = _time_confidence(f, bool(plan.matches[tok.index]))
             words.append(TimedWord(tok, round(f.start, 3), round(f.end, 3), conf, f.prob,
-                                   f.min_logprob, f.pmi))
+                                   f.min_logprob, f.pmi, agreed=bool(plan.matches[tok.index])))
         else:
             reason = "omitted" if tok.index in omitted else ("no-speech" if not tok.norm else "unaligned")
             words.append(TimedWord(tok, None, None, 0.0, reason=reason))
     return words
+
+
+def snap_fits(fits: dict[int, WordFit], transcript: Transcript,
+              intervals: list[tuple[float, float]]) -> dict[int, WordFit]:
+    order = sorted(fits)
+    toks = [transcript.tokens[i] for i in order]
+    new_turn = [k == 0 or toks[k].line != toks[k - 1].line for k in range(len(toks))]
+    spans = snap_words([(fits[i].start, fits[i].end) for i in order], [t.text for t in toks],
+                       new_turn, intervals)
+    return {i: replace(fits[i], start=s, end=e) for i, (s, e) in zip(order, spans)}
 
 
 def _time_confidence(f: WordFit, heard: bool) -> float:
@@ -91,7 +102,8 @@ def run_alignment(
     timings = timings if timings is not None else {}
     duration = audio.size / audio_mod.SAMPLE_RATE
     t = time.perf_counter()
-    plan = make_plan(transcript, heard, duration)
+    speech = speech_intervals(audio)
+    plan = make_plan(transcript, heard, duration, speech)
     if plan.matched_fraction < MIN_MATCHED:
         raise TranscriptMismatch(
             f"the transcript does not match this audio: only {plan.matched_fraction:.0%} of its "
@@ -105,6 +117,7 @@ def run_alignment(
     fits = align_windows(aligner, audio, plan.windows, lambda i: transcript.tokens[i].text,
                          progress.advance)
     timings["encode"] = aligner.encode_seconds
+    fits = snap_fits(fits, transcript, speech)
     timings["align"] = time.perf_counter() - t - aligner.encode_seconds
 
     t = time.perf_counter()

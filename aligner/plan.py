@@ -21,6 +21,7 @@ OMIT_TIME_SHARE = 0.35  # a run is unsaid when the audio leaves less than this s
 INSERT_MIN_S = 2.0  # heard speech beyond what the text needs, before it counts as untranscribed
 WINDOW_TARGET_S = 24.0
 EDGE_PAD_S = 0.6
+EDGE_S = 0.1  # silence kept inside a window at a cut
 
 
 @dataclass
@@ -84,7 +85,8 @@ def _reliable(idx: list[int], matches: list[list[int]], tokens: list[Token]) -> 
     return out
 
 
-def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float) -> Plan:
+def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
+              speech: list[tuple[float, float]] | None = None) -> Plan:
     tokens = transcript.tokens
     all_idx = [t.index for t in tokens if t.norm]
     _, _, _, matches = _match(tokens, all_idx, heard)
@@ -128,7 +130,7 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float) -
     # 4. Heard speech with far more time than the published words between its anchors need.
     gaps = _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration)
 
-    windows = _windows(spoken, anchors, gaps, tokens, unit_s, duration)
+    windows = _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech or [])
     return Plan(spoken, unspoken_lines, omitted_runs, gaps, windows, matches, anchors,
                 pairs, p_owner, h_owner, unit_s)
 
@@ -246,9 +248,20 @@ def _estimate_times(spoken, anchors, tokens, unit_s) -> dict[int, float]:
     return est
 
 
-def _windows(spoken, anchors, gaps, tokens, unit_s, duration) -> list[Window]:
-    """Cut the spoken words into windows of at most 30 s, at pauses between anchored words,
-    and never across speech with no text."""
+def _silence_between(t0: float, t1: float, speech: list[tuple[float, float]]):
+    """The longest pause (between two speech regions) overlapping [t0, t1], or None."""
+    best = None
+    for (_, a), (b, _) in zip(speech, speech[1:]):
+        if a < t1 and b > t0 and (best is None or b - a > best[1] - best[0]):
+            best = (a, b)
+    return best
+
+
+def _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech) -> list[Window]:
+    """Cut the spoken words into windows of at most 30 s, in pauses between anchored words,
+    and never across speech with no text.  A window starts and ends just inside speech: the
+    alignment gives a window's edge frames to its first and last words, so silence left inside
+    would be counted as part of them."""
     if not spoken:
         return []
     est = _estimate_times(spoken, anchors, tokens, unit_s)
@@ -257,14 +270,27 @@ def _windows(spoken, anchors, gaps, tokens, unit_s, duration) -> list[Window]:
     def end_of(i):
         return anchors[i][1] if i in anchors else est[i] + _n_units(tokens[i]) * unit_s
 
+    def cut_at(t0: float, t1: float) -> tuple[float, float]:
+        pause = _silence_between(t0, t1, speech)
+        if pause is None:
+            mid = (t0 + t1) / 2
+            return mid, mid
+        a, b = pause
+        return min(a + EDGE_S, b), max(b - EDGE_S, a)
+
     windows: list[Window] = []
     cur: list[int] = []
     first_gap = gap_before.get(spoken[0])
-    w_start = first_gap.end if first_gap is not None else max(0.0, est[spoken[0]] - 2.0)
+    if first_gap is not None:
+        w_start = first_gap.end
+    else:
+        t_first = est[spoken[0]]
+        w_start = cut_at(t_first - 2.0, t_first + 0.2)[1] if speech else t_first - 2.0
+        w_start = min(max(0.0, w_start), max(0.0, t_first - 0.1))
     for k, i in enumerate(spoken):
         g = gap_before.get(i)
         if cur and g is not None:
-            windows.append(Window(w_start, max(g.start, end_of(cur[-1])) , tuple(cur)))
+            windows.append(Window(w_start, max(g.start, end_of(cur[-1])), tuple(cur)))
             cur, w_start = [], g.end
         cur.append(i)
         nxt = spoken[k + 1] if k + 1 < len(spoken) else None
@@ -276,9 +302,12 @@ def _windows(spoken, anchors, gaps, tokens, unit_s, duration) -> list[Window]:
         must_cut = end_of(nxt) + 2 * unit_s - w_start > MAX_WINDOW_S - 1.0
         if (can_cut and span >= WINDOW_TARGET_S - 8 and pause >= 0.15) or \
                 (can_cut and span >= WINDOW_TARGET_S) or must_cut:
-            cut = (anchors[i][1] + anchors[nxt][0]) / 2 if can_cut else (end_of(i) + est[nxt]) / 2
-            windows.append(Window(w_start, cut, tuple(cur)))
-            cur, w_start = [], cut
+            if can_cut:
+                w_end, nxt_start = cut_at(anchors[i][1] - 0.3, anchors[nxt][0] + 0.3)
+            else:
+                w_end, nxt_start = cut_at(end_of(i) - 0.3, est[nxt] + 0.3)
+            windows.append(Window(w_start, w_end, tuple(cur)))
+            cur, w_start = [], nxt_start
     if cur:
         tail = end_of(cur[-1]) + EDGE_PAD_S + 2.0
         last_gap = gap_before.get(len(tokens))

@@ -76,6 +76,7 @@ class TimedWord:
     pmi: float | None = None  # log10 P(word | audio) - log10 P(word | silence), per token mean
     heard: str | None = None  # what recognition heard at this place, when it differs
     reason: str | None = None
+    agreed: bool = False  # recognition heard this very word (spelling aside)
 
     @property
     def timed(self) -> bool:
