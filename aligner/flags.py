@@ -1,21 +1,27 @@
 """Deciding what a producer must check by ear.
 
-Three kinds of evidence are weighed for every place where the published and heard words differ
-(after normalisation has removed differences of writing only):
-- *sound*: how alike the two texts sound (espeak-ng phonemes); a slip of recognition usually
-  sounds like the published word, a wrong name or number usually does not;
-- *audio support*: the published word's token probabilities under the audio, and how much the
-  audio raises them above what the model expects from silence (PMI);
-- *recognition confidence*: how sure Whisper was of what it heard.
+Where the published and heard words differ (after normalisation has removed differences of
+writing only), the place is a *region*.  Recognition alone cries wolf: on hard audio it mishears
+every other word.  So each region is heard again *in context*: the model is given the published
+words before it as a prefix and continues on its own (``forced.ForcedAligner``).  Knowing what
+came before, it usually says the published words again where they were said, and still says
+something else where they were not.  What remains is weighed with:
+- *sound*: how alike the published and contextually heard texts sound (espeak-ng phonemes);
+  a slip sounds like the published word, a wrong name or number usually does not;
+- *audio support*: the published words' lowest token probability under the audio, and how much
+  the audio raises them above what the model expects from silence (PMI).
 Structural differences (text never said, speech with no text) come from the plan.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .forced import WordFit
+from rapidfuzz.distance import Levenshtein
+
+from .forced import RivalFit, WordFit
 from .normalize import category as word_category
+from .normalize import has_number
 from .normalize import compact, is_function_word, same_words
 from .phonetics import sound_similarity
 from .plan import Plan
@@ -25,21 +31,32 @@ CONTEXT_CHARS = 40
 
 
 @dataclass
-class Candidate:
-    tokens: list[int]  # published token indices
-    heard: list[int]  # heard word indices
+class Region:
+    """A stretch where published and heard words differ: published tokens, heard words."""
+
+    tokens: list[int]
+    heard: list[int]
     published: str
     heard_text: str
     char_start: int
     char_end: int
+
+
+@dataclass
+class Candidate:
+    region: Region
+    heard_text: str
     start: float | None
     end: float | None
+    sound: float  # phonetic similarity of published and heard, 0..1
     spelling: float  # similarity of the compact normalised forms, 0..1
-    sound: float  # phonetic similarity, 0..1
     min_logprob: float  # lowest log10 probability of a published token under the audio
     pmi: float  # lowest per-word PMI among the published words
-    heard_prob: float  # mean recognition probability of the heard words
-    content: bool  # the published side holds a word that is not a function word
+    heard_prob: float  # lowest recognition probability among the heard words
+    content: bool
+    rival_gain: float | None = None  # PMI of the heard reading minus the published one (log10)
+    rival_lp_gain: float | None = None
+    focus: list[int] = field(default_factory=list)  # the published tokens a flag points at  # the published side holds a word that is not a function word
 
 
 def _context(text: str, a: int, b: int) -> str:
@@ -48,108 +65,172 @@ def _context(text: str, a: int, b: int) -> str:
     return f"…{left}[{text[a:b]}]{right}…".replace("\r", "")
 
 
-def candidates(transcript: Transcript, plan: Plan, heard: list[HeardWord],
-               fits: dict[int, WordFit], language: str) -> list[Candidate]:
-    """Maximal runs of the unit alignment that are not exact matches, as published/heard texts."""
+def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language: str) -> list[Region]:
+    """Maximal runs of the unit alignment that are not exact matches, cut at line ends (a region
+    never spans two turns), without those that differ in writing only."""
     tokens = transcript.tokens
     spoken = set(plan.spoken)
-    regions: list[tuple[set[int], set[int]]] = []
-    cur_p: set[int] = set()
-    cur_h: set[int] = set()
+    raw: list[tuple[list[int], list[int]]] = []
+    cur_p: list[int] = []
+    cur_h: list[int] = []
+
+    def close():
+        nonlocal cur_p, cur_h
+        if cur_p or cur_h:
+            raw.append((cur_p, cur_h))
+        cur_p, cur_h = [], []
+
     for pr in plan.pairs:
-        exact = pr.p is not None and pr.h is not None and pr.sim >= 1.0
-        if exact:
-            if cur_p or cur_h:
-                regions.append((cur_p, cur_h))
-            cur_p, cur_h = set(), set()
+        if pr.p is not None and pr.h is not None and pr.sim >= 1.0:
+            close()
             continue
         if pr.p is not None:
-            cur_p.add(plan.p_owner[pr.p])
+            i = plan.p_owner[pr.p]
+            if cur_p and tokens[i].line != tokens[cur_p[-1]].line:
+                close()
+            if i not in cur_p:
+                cur_p.append(i)
         if pr.h is not None:
-            cur_h.add(plan.h_owner[pr.h])
-    if cur_p or cur_h:
-        regions.append((cur_p, cur_h))
+            j = plan.h_owner[pr.h]
+            if j not in cur_h:
+                cur_h.append(j)
+    close()
 
     out = []
-    for ps, hs in regions:
-        ps = sorted(i for i in ps if i in spoken)
+    for ps, hs in raw:
+        ps = [i for i in ps if i in spoken]
         if not ps:
             continue  # heard words with no published counterpart: left to the gap finder
-        hs = sorted(hs)
         a, b = tokens[ps[0]].char_start, tokens[ps[-1]].char_end
-        pub = transcript.text[a:b]
+        pub = " ".join(tokens[i].text for i in ps)
         heard_text = " ".join(heard[j].text for j in hs)
         if hs and same_words(pub, heard_text, language):
             continue
-        pf = [fits[i] for i in ps if i in fits]
-        start = min((f.start for f in pf), default=None)
-        end = max((f.end for f in pf), default=None)
-        pc = compact(" ".join(tokens[i].norm for i in ps))
-        hc = compact(" ".join(heard[j].norm for j in hs))
-        from rapidfuzz.distance import Levenshtein
+        out.append(Region(ps, hs, pub, heard_text, a, b))
+    return out
 
-        out.append(Candidate(
-            tokens=ps, heard=hs, published=pub, heard_text=heard_text, char_start=a, char_end=b,
-            start=start, end=end,
-            spelling=Levenshtein.normalized_similarity(pc, hc) if hc else 0.0,
-            sound=sound_similarity(pub, heard_text, language) if hs else 0.0,
-            min_logprob=min((f.min_logprob for f in pf), default=0.0),
-            pmi=min((f.pmi for f in pf), default=0.0),
-            heard_prob=sum(heard[j].probability for j in hs) / len(hs) if hs else 0.0,
-            content=any(not is_function_word(u, language) for i in ps for u in tokens[i].norm.split()),
-        ))
+
+def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
+             fits: dict[int, WordFit], language: str, rival: RivalFit | None = None) -> Candidate:
+    """The measurements one region is judged on."""
+    pf = [fits[i] for i in region.tokens if i in fits]
+    core = focus(region, fits)
+    cf = [fits[i] for i in core if i in fits]
+    pc = compact(" ".join(transcript.tokens[i].norm for i in region.tokens))
+    hc = compact(" ".join(heard[j].norm for j in region.heard))
+    return Candidate(
+        region=region, heard_text=region.heard_text,
+        start=min((f.start for f in cf), default=None), end=max((f.end for f in cf), default=None),
+        sound=sound_similarity(region.published, region.heard_text, language) if hc else 0.0,
+        spelling=Levenshtein.normalized_similarity(pc, hc) if hc else 0.0,
+        min_logprob=min((f.min_logprob for f in pf), default=0.0),
+        pmi=min((f.pmi for f in pf), default=0.0),
+        heard_prob=min((heard[j].probability for j in region.heard), default=0.0),
+        content=any(not is_function_word(u, language)
+                    for i in region.tokens for u in transcript.tokens[i].norm.split()),
+        rival_gain=rival.rival_pmi - rival.published_pmi if rival else None,
+        rival_lp_gain=rival.rival_lp - rival.published_lp if rival else None,
+        focus=core,
+    )
+
+
+FOCUS_LOGPROB = -2.0  # neighbours of the least likely word this unlikely join the flag
+
+
+def focus(region: Region, fits: dict[int, WordFit]) -> list[int]:
+    """The words of a region a flag points at: the published word the audio supports least,
+    with the neighbours that are nearly as unlikely.  Recognition's regions run long where it
+    garbles; a flag should point at the word to check."""
+    timed = [i for i in region.tokens if i in fits]
+    if not timed:
+        return region.tokens
+    k = min(range(len(timed)), key=lambda j: fits[timed[j]].min_logprob)
+    a = b = k
+    while a > 0 and fits[timed[a - 1]].min_logprob < FOCUS_LOGPROB:
+        a -= 1
+    while b + 1 < len(timed) and fits[timed[b + 1]].min_logprob < FOCUS_LOGPROB:
+        b += 1
+    return timed[a:b + 1]
+
+
+def rivals(regs: list[Region]) -> dict[int, list[tuple[int, str]]]:
+    """The heard reading of each region, to weigh against the published one on the audio."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    for r in regs:
+        if r.heard_text:
+            out.setdefault(r.tokens[0], []).append((r.tokens[-1] + 1, r.heard_text))
     return out
 
 
 def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
 
-def score(c: Candidate) -> float:
-    """How sure we are that the published text differs from what is said, 0..1.
+# A region longer than this is a stretch recognition lost, not a place to check: a flag over it
+# would point nowhere in particular.
+MAX_REGION_WORDS = 12
+SAME_SOUND = 0.9  # published and heard sound the same: nothing an ear could check
 
-    Each signal counts in its own unit: sound-alike text is the strongest sign of a mere
-    recognition slip; low probability of the published words under the audio, and little
-    support over silence, are signs the published words were not said.
-    """
-    if not c.heard:
-        # Published words recognition did not hear at all: only strong audio evidence counts.
-        x = -2.0 - 1.5 * (c.pmi - 0.5) - 0.8 * (c.min_logprob + 2.0)
-        return _sigmoid(x)
-    x = (
-        4.0 * (0.62 - c.sound)
-        - 1.2 * (c.min_logprob + 1.5)
-        - 1.0 * (c.pmi - 1.0)
-        + 1.5 * (c.heard_prob - 0.6)
-    )
+
+def evidence_score(c: Candidate, language: str) -> float | None:
+    """Log-odds-like evidence that the published words are not what is said; None when the
+    region cannot be judged (sounds the same, too long, or nothing heard to weigh)."""
+    r = c.region
+    numbers_differ = bool(c.heard_text) and has_number(r.published, language) and \
+        has_number(c.heard_text, language) and c.heard_prob >= 0.5
+    if c.rival_lp_gain is None or len(r.tokens) > MAX_REGION_WORDS:
+        return None
+    if c.sound >= SAME_SOUND and not numbers_differ:
+        return None
+    per_word = max(-5.0, min(5.0, c.rival_lp_gain / len(r.tokens)))
+    x = (0.8 * (per_word - 1.0)  # the heard words fit the audio better than the published ones
+         + 3.0 * (0.7 - c.sound)  # and do not sound like them
+         - 0.8 * (c.min_logprob + 2.5)  # the published words are unlikely under the audio
+         - 0.5 * (c.pmi - 0.5))  # and the audio does not support them over silence
     if not c.content:
-        x -= 2.0
-    return _sigmoid(x)
+        x -= 2.0  # function words: recognition slips, rarely editorial errors
+    if numbers_differ:
+        x += 4.0  # recognition rarely turns one number into another
+    return x
 
 
-def decide(transcript: Transcript, cands: list[Candidate], language: str,
-           threshold: float = 0.5) -> list[Mismatch]:
+def threshold(matched_fraction: float) -> float:
+    """Evidence needed for a flag.  The less recognition agrees with the text overall (hard
+    audio: synthetic voices, noise), the less one more disagreement means, so the bar rises."""
+    return 1.0 + 8.0 * max(0.0, 0.75 - matched_fraction)
+
+
+def decide(transcript: Transcript, cands: list[Candidate], language: str, matched_fraction: float,
+           min_confidence: float = 0.5) -> list[Mismatch]:
     out = []
+    bar = threshold(matched_fraction)
     for c in cands:
-        conf = score(c)
-        if conf < threshold:
+        x = evidence_score(c, language)
+        if x is None:
             continue
-        tokens = [transcript.tokens[i] for i in c.tokens]
-        kind = "substitution" if c.heard else "omission"
+        conf = _sigmoid(x - bar)
+        if conf < min_confidence:
+            continue
+        r = c.region
+        toks = [transcript.tokens[i] for i in c.focus]
+        a, b = toks[0].char_start, toks[-1].char_end
+        before = transcript.text[max(0, a - 30):a]
         out.append(Mismatch(
-            kind=kind, category=word_category(c.published, c.heard_text, language),
-            start=c.start, end=c.end, char_start=c.char_start, char_end=c.char_end,
-            transcript_text=c.published, heard_text=c.heard_text, confidence=round(conf, 3),
-            context=_context(transcript.text, c.char_start, c.char_end),
+            kind="substitution", category=word_category(transcript.text[a:b], c.heard_text, language,
+                                                        published_before=before),
+            start=c.start, end=c.end, char_start=a, char_end=b,
+            transcript_text=transcript.text[a:b], heard_text=c.heard_text,
+            confidence=round(conf, 3), context=_context(transcript.text, a, b),
             evidence={"sound": round(c.sound, 3), "spelling": round(c.spelling, 3),
                       "min_logprob": round(c.min_logprob, 2), "pmi": round(c.pmi, 2),
-                      "heard_prob": round(c.heard_prob, 3), "words": len(tokens)},
+                      "heard_prob": round(c.heard_prob, 3), "rival_gain": round(c.rival_lp_gain, 2),
+                      "words": len(r.tokens), "score": round(x, 2), "bar": round(bar, 2)},
         ))
     return out
 
 
 def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
-               times: dict[int, tuple[float, float]], duration: float, language: str) -> list[Mismatch]:
+               times: dict[int, tuple[float, float]], language: str) -> list[Mismatch]:
     """Omitted runs of published words and untranscribed stretches of speech."""
     tokens: list[Token] = transcript.tokens
     out = []
@@ -164,9 +245,8 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
     for g in plan.gaps:
         words = [heard[j].text for j in g.heard]
         dur = g.end - g.start
-        at_edge = g.before_token == plan.spoken[0] if plan.spoken else True
-        at_edge = at_edge or g.before_token >= len(tokens)
-        cat = "segment" if (at_edge or dur >= 5.0) else ("sentence" if len(words) >= 4 else "word")
+        at_edge = not plan.spoken or g.before_token == plan.spoken[0] or g.before_token >= len(tokens)
+        cat = "segment" if (at_edge or dur >= 4.0) else ("sentence" if len(words) >= 4 else "word")
         conf = min(0.95, 0.5 + 0.08 * dur)
         out.append(Mismatch("insertion", cat, g.start, g.end, None, None, "", " ".join(words),
                             round(conf, 3), f"{dur:.1f} s of speech with no published text",

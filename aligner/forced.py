@@ -9,7 +9,6 @@ independent of how rare the word is.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -20,7 +19,8 @@ import numpy as np
 from .audio import SAMPLE_RATE
 
 MAX_WINDOW_S = 30.0
-MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
+MAX_TOKENS = 440 - 4
+FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects  # decoder length 448, minus the start-of-transcript prompt and end token
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
 
 
@@ -29,6 +29,29 @@ class Window:
     start: float  # audio seconds
     end: float
     words: tuple[int, ...]  # indices of the published tokens said inside
+
+
+@dataclass(frozen=True)
+class Rival:
+    """Another reading (what recognition heard) of published words k0..k1-1 of a window."""
+
+    k0: int
+    k1: int
+    text: str
+    first: int  # the same stretch as published token indices [first, end)
+    end: int
+
+
+@dataclass(frozen=True)
+class RivalFit:
+    """Log10 probabilities (summed) of the published and the rival reading under the audio, and
+    their PMI against silence: the rival fits better when rival_pmi > published_pmi."""
+
+    rival: Rival
+    published_lp: float
+    published_pmi: float
+    rival_lp: float
+    rival_pmi: float
 
 
 @dataclass(frozen=True)
@@ -58,6 +81,7 @@ class ForcedAligner:
         self._token_cache: dict[str, list[int]] = {}
         self.encode_seconds = 0.0
         self.align_seconds = 0.0
+        self.rival_seconds = 0.0
 
     def tokens_for(self, text: str) -> list[int]:
         toks = self._token_cache.get(text)
@@ -78,17 +102,19 @@ class ForcedAligner:
             self._silence, _ = self._encode(np.zeros(int(MAX_WINDOW_S * SAMPLE_RATE), np.float32))
         return self._silence
 
-    def align_window(self, audio: np.ndarray, window: Window, texts: list[str]) -> list[WordFit]:
-        """Time ``texts`` (the published words of ``window``, in order) inside the window."""
+    def align_window(self, audio: np.ndarray, window: Window, texts: list[str],
+                     rivals: list[Rival] = ()) -> tuple[list[WordFit], list[RivalFit]]:
+        """Time ``texts`` (the published words of ``window``, in order) inside the window, and
+        weigh each rival reading of a stretch of them against the published one."""
         import time
 
         if not texts:
-            return []
+            return [], []
         a = int(window.start * SAMPLE_RATE)
         b = int(window.end * SAMPLE_RATE)
         seg = audio[a:b]
         if seg.size < SAMPLE_RATE // 50:
-            return []
+            return [], []
         t0 = time.perf_counter()
         enc, n_frames = self._encode(seg)
         t1 = time.perf_counter()
@@ -119,7 +145,33 @@ class ForcedAligner:
                 idx, window.start + start, window.start + max(end, start),
                 float(np.mean(probs[i:j])), float(np.min(lp[i:j])), float(np.mean(lp[i:j] - slp[i:j])),
             ))
-        return fits
+        t2 = time.perf_counter()
+        rfits = [self._weigh(enc, n_frames, word_tokens, bounds, lp, slp, r) for r in rivals]
+        self.rival_seconds += time.perf_counter() - t2
+        return fits, rfits
+
+    def _weigh(self, enc, n_frames, word_tokens, bounds, lp, slp, rival: Rival) -> RivalFit:
+        """Score the rival reading where the published one stands, plus the next published
+        words (an error also lowers the words after it), each against silence as well."""
+        k0, k1 = rival.k0, rival.k1
+        k2 = min(len(word_tokens), k1 + FOLLOW_WORDS)
+        alt = self.tokenizer.encode(" " + rival.text.strip()) if rival.text.strip() else []
+        pre = [t for ts in word_tokens[:k0] for t in ts]  # as in the published pass
+        follow = [t for ts in word_tokens[k1:k2] for t in ts]
+        seq = (pre + alt + follow)[-MAX_TOKENS:]
+        n_tail = min(len(alt) + len(follow), len(seq))
+        sot = self.tokenizer.sot_sequence
+        r = self.model.model.align(enc, sot, [seq], n_frames)[0]
+        s = self.model.model.align(self._silence_encoding(), sot, [seq], n_frames)[0]
+        rlp = np.log10(np.clip(np.asarray(r.text_token_probs, dtype=np.float64), 1e-12, 1.0))
+        rslp = np.log10(np.clip(np.asarray(s.text_token_probs, dtype=np.float64), 1e-12, 1.0))
+        i, j = int(bounds[k0]), int(bounds[k2])
+        return RivalFit(
+            rival,
+            published_lp=float(lp[i:j].sum()), published_pmi=float((lp[i:j] - slp[i:j]).sum()),
+            rival_lp=float(rlp[-n_tail:].sum()) if n_tail else 0.0,
+            rival_pmi=float((rlp[-n_tail:] - rslp[-n_tail:]).sum()) if n_tail else 0.0,
+        )
 
 
 def align_windows(
@@ -127,30 +179,22 @@ def align_windows(
     audio: np.ndarray,
     windows: list[Window],
     text_of: Callable[[int], str],
+    rivals: dict[int, list[tuple[int, str]]] | None = None,
     progress: Callable[[int], None] | None = None,
-) -> dict[int, WordFit]:
-    out: dict[int, WordFit] = {}
+) -> tuple[dict[int, WordFit], list[RivalFit]]:
+    """Align every window.  ``rivals`` maps a published token index (the first of a stretch)
+    to (index after the stretch, rival text) pairs to weigh where the window holds them."""
+    fits: dict[int, WordFit] = {}
+    weighed: list[RivalFit] = []
+    rivals = rivals or {}
     for w in windows:
-        for fit in aligner.align_window(audio, w, [text_of(i) for i in w.words]):
-            out[fit.index] = fit
+        pos = {i: k for k, i in enumerate(w.words)}
+        local = [Rival(pos[i], pos.get(end - 1, len(w.words) - 1) + 1, text, i, end)
+                 for i in w.words for end, text in rivals.get(i, ())]
+        got, rf = aligner.align_window(audio, w, [text_of(i) for i in w.words], local)
+        for f in got:
+            fits[f.index] = f
+        weighed += rf
         if progress:
             progress(len(w.words))
-    return out
-
-
-def split_oversized(words: list[int], n_tokens: list[int]) -> list[list[int]]:
-    """Split a run of words whose token count exceeds what the decoder takes."""
-    parts, cur, cur_n = [], [], 0
-    for w, n in zip(words, n_tokens):
-        if cur and cur_n + n > MAX_TOKENS:
-            parts.append(cur)
-            cur, cur_n = [], 0
-        cur.append(w)
-        cur_n += n
-    if cur:
-        parts.append(cur)
-    return parts
-
-
-def log10(x: float) -> float:
-    return math.log10(max(x, 1e-12))
+    return fits, weighed

@@ -31,6 +31,7 @@ __all__ = [
     "category",
     "is_function_word",
     "number_words",
+    "has_number",
     "base_language",
 ]
 
@@ -331,7 +332,7 @@ def number_words(language: str | None) -> frozenset[str]:
     return frozenset(w for w in words if w and not w.isdigit())
 
 
-def _has_number(text: str, language: str | None) -> bool:
+def has_number(text: str, language: str | None) -> bool:
     if any(c.isdigit() for c in text):
         return True
     lang = _n2w_lang(language)
@@ -381,7 +382,7 @@ def category(published: str, heard: str, language: str | None = None, *,
     are enough) to tell whether the first word starts a sentence; when None, the first word is
     taken as sentence-initial (its capital proves nothing).
     """
-    if _has_number(published, language) or _has_number(heard, language):
+    if has_number(published, language) or has_number(heard, language):
         return "number"
     if _name_like_words(published, published_before) or _name_like_words(heard, heard_before):
         return "name"

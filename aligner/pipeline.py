@@ -18,9 +18,9 @@ import numpy as np
 from . import audio as audio_mod
 from . import model as model_mod
 from .errors import TranscriptMismatch
-from .flags import candidates, decide, structural
+from .flags import decide, evidence, regions, rivals, structural
 from .forced import ForcedAligner, WordFit, align_windows
-from .plan import Plan, make_plan
+from .plan import Plan, make_plan, squeezed_runs
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
 from .transcript import read_transcript
@@ -111,23 +111,36 @@ def run_alignment(
         )
     timings["plan"] = time.perf_counter() - t
 
+    regs = regions(transcript, plan, heard, language)
     aligner = ForcedAligner(model, language)
     progress.stage("aligning", total=len(plan.spoken))
     t = time.perf_counter()
-    fits = align_windows(aligner, audio, plan.windows, lambda i: transcript.tokens[i].text,
-                         progress.advance)
-    timings["encode"] = aligner.encode_seconds
+    fits, weighed = align_windows(aligner, audio, plan.windows,
+                                  lambda i: transcript.tokens[i].text, rivals(regs), progress.advance)
+    by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}
+    for run in squeezed_runs(plan, fits, transcript.tokens):  # text the audio does not hold
+        plan.omitted_runs.append(run)
+        for i in run:
+            fits.pop(i, None)
+        gone = set(run)
+        plan.spoken = [i for i in plan.spoken if i not in gone]
+    plan.omitted_runs.sort()
     fits = snap_fits(fits, transcript, speech)
-    timings["align"] = time.perf_counter() - t - aligner.encode_seconds
+    timings["encode"] = aligner.encode_seconds
+    timings["rivals"] = aligner.rival_seconds
+    timings["align"] = time.perf_counter() - t - aligner.encode_seconds - aligner.rival_seconds
 
     t = time.perf_counter()
     words = place_words(transcript, plan, fits)
     times = {w.token.index: (w.start, w.end) for w in words if w.timed}
-    mism = structural(transcript, plan, heard, times, duration, language)
-    cands = candidates(transcript, plan, heard, fits, language)
-    mism += decide(transcript, cands, language, threshold=min_confidence)
+    mism = structural(transcript, plan, heard, times, language)
+    omitted = {i for run in plan.omitted_runs for i in run}
+    regs = [r for r in regs if not omitted.intersection(r.tokens)]
+    cands = [c for r in regs if (c := evidence(transcript, r, heard, fits, language,
+                                                       by_first.get((r.tokens[0], r.heard_text))))]
+    mism += decide(transcript, cands, language, plan.matched_fraction, min_confidence)
     mism.sort(key=lambda m: (m.start if m.start is not None else -1.0))
-    for m in mism:  # what recognition heard, on the words themselves too
+    for m in mism:  # what was heard, on the words themselves too
         if m.kind == "substitution":
             for w in words:
                 if m.char_start <= w.token.char_start < m.char_end:

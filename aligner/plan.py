@@ -18,9 +18,13 @@ from .types import HeardWord, Token, Transcript
 HEADER_SPOKEN_MIN = 0.35  # share of a header line's words heard for it to count as said
 OMIT_MIN_UNITS = 3  # shorter unheard runs are left to the per-word checks
 OMIT_TIME_SHARE = 0.35  # a run is unsaid when the audio leaves less than this share of its need
-INSERT_MIN_S = 2.0  # heard speech beyond what the text needs, before it counts as untranscribed
+INSERT_MIN_S = 2.0
+INSERT_MIN_PROB = 0.45  # mean recognition probability of untranscribed speech
+LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a recognition loop  # heard speech beyond what the text needs, before it counts as untranscribed
 WINDOW_TARGET_S = 24.0
 EDGE_PAD_S = 0.6
+SQUEEZE_MIN_WORDS = 5
+SQUEEZE_WORD_S = 0.081  # four 20 ms alignment steps
 EDGE_S = 0.1  # silence kept inside a window at a cut
 
 
@@ -110,22 +114,10 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     anchors = _monotonic(anchors)
     unit_s = _unit_seconds(anchors, tokens)
 
-    # 3. Runs of published words with no anchor, and the time the audio leaves them.
-    omitted_runs, spoken_set = [], set(idx)
-    order = [i for i in idx]
-    pos = {i: k for k, i in enumerate(order)}
-    runs = _runs(order, lambda i: i not in anchors)
-    for run in runs:
-        k0, k1 = pos[run[0]], pos[run[-1]]
-        t_prev = anchors[order[k0 - 1]][1] if k0 > 0 else 0.0
-        t_next = anchors[order[k1 + 1]][0] if k1 + 1 < len(order) else duration
-        need = sum(_n_units(tokens[i]) for i in run) * unit_s
-        n_matched = sum(1 for i in run if matches[i])
-        if (sum(_n_units(tokens[i]) for i in run) >= OMIT_MIN_UNITS and
-                (t_next - t_prev) < OMIT_TIME_SHARE * need and n_matched <= len(run) // 4):
-            omitted_runs.append(run)
-            spoken_set -= set(run)
-    spoken = [i for i in idx if i in spoken_set]
+    # 3. Text the audio lacks is found after forced alignment, which squeezes it into no time
+    # (``squeezed_runs``): recognition's gaps are too noisy to decide it alone.
+    omitted_runs: list[list[int]] = []
+    spoken = list(idx)
 
     # 4. Heard speech with far more time than the published words between its anchors need.
     gaps = _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration)
@@ -133,6 +125,45 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     windows = _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech or [])
     return Plan(spoken, unspoken_lines, omitted_runs, gaps, windows, matches, anchors,
                 pairs, p_owner, h_owner, unit_s)
+
+
+def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:
+    """Runs of published words that forced alignment could only squeeze into almost no time:
+    text the audio does not hold (a cut sentence), found even where recognition garbled the
+    speech around it.  A run needs at least SQUEEZE_MIN_WORDS words, each placed in under
+    SQUEEZE_WORD_S, together under a quarter of the time such words need here."""
+    runs, cur = [], []
+    for i in plan.spoken:
+        f = fits.get(i)
+        short = f is not None and (f.end - f.start) < SQUEEZE_WORD_S
+        if short:
+            cur.append(i)
+        else:
+            if len(cur) >= SQUEEZE_MIN_WORDS:
+                runs.append(cur)
+            cur = []
+    if len(cur) >= SQUEEZE_MIN_WORDS:
+        runs.append(cur)
+    # A run squeezed against a window's edge says the window was cut in the wrong place (its
+    # text runs on into the next one), not that the audio lacks the text.
+    edges = {w.words[0] for w in plan.windows} | {w.words[-1] for w in plan.windows}
+    out = []
+    for run in runs:
+        if edges & {run[0], run[-1]} or _touches_edge(run, plan.windows):
+            continue
+        took = fits[run[-1]].end - fits[run[0]].start
+        need = sum(_n_units(tokens[i]) for i in run) * plan.unit_seconds
+        if took < 0.25 * need:
+            out.append(run)
+    return out
+
+
+def _touches_edge(run: list[int], windows: list[Window]) -> bool:
+    for w in windows:
+        if run[0] in w.words:
+            k0, k1 = w.words.index(run[0]), w.words.index(run[-1]) if run[-1] in w.words else -1
+            return k0 <= 1 or k1 < 0 or k1 >= len(w.words) - 2
+    return True
 
 
 def _monotonic(anchors: dict[int, tuple[float, float]]) -> dict[int, tuple[float, float]]:
@@ -176,7 +207,7 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> lis
     bounds = [(None, anchored[0] if anchored else None)]
     bounds += list(zip(anchored, anchored[1:]))
     bounds.append((anchored[-1] if anchored else None, None))
-    used = {j for i in spoken for j in matches[i]}
+    used = {j for i in spoken if i in anchors for j in matches[i]}  # heard words of anchors
     pos = {i: k for k, i in enumerate(spoken)}
     gaps = []
     for a, b in bounds:
@@ -189,6 +220,8 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> lis
                 and j not in used]
         if len(free) < 3:
             continue
+        if not _credible_speech([heard[j] for j in free]):
+            continue
         need = sum(_n_units(tokens[i]) for i in between) * unit_s
         # The longest stretch of free heard words without a long pause inside is the candidate.
         best = _longest_speech_run(free, heard)
@@ -197,6 +230,14 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> lis
             gaps.append(Gap(heard[best[0]].start, heard[best[-1]].end, best,
                             spoken[kb] if kb < len(spoken) else len(tokens)))
     return gaps
+
+
+def _credible_speech(words: list[HeardWord]) -> bool:
+    """Heard words that look like real speech rather than recognition running in a loop
+    ("la fin de la fin de la fin ...") or guessing at noise."""
+    distinct = len({w.norm for w in words}) / len(words)
+    mean_prob = sum(w.probability for w in words) / len(words)
+    return distinct >= LOOP_DISTINCT and mean_prob >= INSERT_MIN_PROB
 
 
 def _longest_speech_run(free: list[int], heard: list[HeardWord]) -> list[int]:
