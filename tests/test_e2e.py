@@ -1,0 +1,110 @@
+"""End to end: the real model on real audio, through the command line."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+import srt
+import webvtt
+
+from conftest import digest, run_cli
+
+pytestmark = pytest.mark.e2e
+
+# Speech edges of the two sentences in tests/data/fleurs-2clips.ogg (see SOURCE.md).
+EDGES = [(0.40, 8.60), (9.40, 14.82)]
+
+
+@pytest.fixture(scope="module")
+def aligned(tmp_path_factory, request):
+    from conftest import DATA
+
+    audio, text = DATA / "fleurs-2clips.ogg", DATA / "fleurs-2clips.txt"
+    before = digest(audio), digest(text)
+    out = tmp_path_factory.mktemp("out")
+    res = run_cli("align", str(audio), str(text), "-o", str(out), "--formats",
+                  "srt,vtt,json,podcast-json,txt")
+    assert res.returncode == 0, res.stderr
+    assert (digest(audio), digest(text)) == before, "inputs must never be modified"
+    return out, res
+
+
+def test_writes_every_file_and_nothing_else(aligned):
+    out, _ = aligned
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(f"fleurs-2clips.{ext}" for ext in
+                           ("srt", "vtt", "json", "podcast.json", "txt", "mismatches.csv", "review.html"))
+
+
+def test_words_are_the_published_ones_timed_from_the_audio(aligned):
+    out, _ = aligned
+    data = json.loads((out / "fleurs-2clips.json").read_text(encoding="utf-8"))
+    words = data["words"]
+    assert len(words) == 24 + 19
+    assert all(w["start"] is not None for w in words)
+    assert [w["text"] for w in words[:3]] == ["le", "même", "mois"]
+    assert words[-1]["text"] == "démarrage"
+    starts = [w["start"] for w in words]
+    assert starts == sorted(starts)
+    by_speaker = {}
+    for w in words:
+        by_speaker.setdefault(w["speaker"], []).append(w)
+    assert list(by_speaker) == ["Lecteur 2", "Lecteur 3"]
+    for (a, b), ws in zip(EDGES, by_speaker.values()):
+        assert abs(ws[0]["start"] - a) <= 0.25, (ws[0], a)
+        assert abs(ws[-1]["end"] - b) <= 0.35, (ws[-1], b)
+
+
+def test_header_is_unspoken_and_the_wrong_number_is_flagged_first(aligned):
+    out, res = aligned
+    data = json.loads((out / "fleurs-2clips.json").read_text(encoding="utf-8"))
+    assert [u["text"] for u in data["unspoken"]] == [
+        "Deux phrases lues, extraites du corpus FLEURS (CC BY 4.0)."]
+    flags = sorted(data["mismatches"], key=lambda m: -m["confidence"])
+    assert flags, "the written-in error must be flagged"
+    top = flags[0]
+    assert (top["kind"], top["category"], top["transcript_text"]) == ("substitution", "number", "dix-huit")
+    assert top["heard_text"] in ("17", "dix-sept")
+    assert 6.8 <= top["start"] <= 8.6
+    assert top["confidence"] >= 0.9
+    assert len(flags) <= 4  # a short report, not one line per recognition slip
+    assert "dix-huit → 17" in res.stdout or "dix-huit → dix-sept" in res.stdout
+
+
+def test_subtitles_parse_with_independent_readers(aligned):
+    out, _ = aligned
+    subs = list(srt.parse((out / "fleurs-2clips.srt").read_text(encoding="utf-8")))
+    assert subs and subs[0].content.startswith("Lecteur 2: le même mois")
+    assert abs(subs[0].start.total_seconds() - EDGES[0][0]) <= 0.25
+    for a, b in zip(subs, subs[1:]):
+        assert a.end <= b.start
+    vtt = webvtt.read(str(out / "fleurs-2clips.vtt"))
+    assert len(vtt.captions) == len(subs)
+    assert vtt.captions[0].voice == "Lecteur 2"
+    assert vtt.captions[-1].voice == "Lecteur 3"
+    pod = json.loads((out / "fleurs-2clips.podcast.json").read_text(encoding="utf-8"))
+    assert pod["version"] and pod["segments"][0]["speaker"] == "Lecteur 2"
+    assert (out / "fleurs-2clips.txt").read_text(encoding="utf-8").startswith("[00:00:00] Lecteur 2:")
+
+
+def test_transcript_of_another_episode_is_refused(clip, tmp_path):
+    audio, _ = clip
+    other = tmp_path / "other.txt"
+    other.write_text("Host: Welcome back to the show. Today we talk about gardening, tomatoes and "
+                     "the best way to water them in a hot summer without wasting a drop.\n",
+                     encoding="utf-8")
+    res = run_cli("align", str(audio), str(other), "-o", str(tmp_path / "out"), "-q")
+    assert res.returncode == 6, res.stderr
+    assert "does not match this audio" in res.stderr and "%" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_podalign_command_is_installed_and_equivalent():
+    exe = shutil.which("podalign")
+    if exe is None:
+        pytest.skip("package not installed as a command (pip install . provides it)")
+    res = subprocess.run([exe, "align", "--help"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and "TRANSCRIPT" in res.stdout
