@@ -13,10 +13,11 @@ FORMATS = ("srt", "vtt", "json", "podcast-json", "txt")
 
 
 class BarProgress:
-    """A tqdm bar per stage on stderr; silent with -q."""
+    """A tqdm bar per stage on stderr; silent with -q, and when stderr is not a terminal (a log
+    file full of carriage returns helps nobody)."""
 
     def __init__(self, quiet: bool):
-        self.quiet = quiet
+        self.quiet = quiet or not sys.stderr.isatty()
         self.bar = None
 
     def stage(self, name: str, total: float | None = None) -> None:
@@ -111,9 +112,9 @@ def align(audio, transcript, outdir, language, model, device, compute_type, form
     min_conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
     out = outdir if outdir is not None else Path(audio).resolve().parent
     name = Path(audio).stem
+    progress = BarProgress(quiet)
     try:
         _check_outdir(out)
-        progress = BarProgress(quiet)
         opts = Options(model=model, device=device, compute_type=compute_type, language=language,
                        min_confidence=min_conf)
         result = run_align(audio, transcript, opts, progress)
@@ -125,9 +126,11 @@ def align(audio, transcript, outdir, language, model, device, compute_type, form
                                 speaker_prefix=not no_speaker_prefix, review=not no_review,
                                 audio_path=audio)
     except PodalignError as e:
+        progress.done()
         click.echo(f"podalign: error: {e}", err=True)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
+        progress.done()
         click.echo("podalign: interrupted", err=True)
         sys.exit(130)
     if quiet:
