@@ -20,7 +20,7 @@ from . import model as model_mod
 from .errors import TranscriptMismatch
 from .flags import decide, evidence, regions, rivals, structural
 from .forced import ForcedAligner, WordFit, align_windows
-from .plan import Plan, make_plan, squeezed_runs
+from .plan import Plan, make_plan, squeezed_runs, stretched_words
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
 from .transcript import read_transcript
@@ -125,6 +125,10 @@ def run_alignment(
         gone = set(run)
         plan.spoken = [i for i in plan.spoken if i not in gone]
     plan.omitted_runs.sort()
+    for gap, i, w0, w1 in stretched_words(plan, fits, transcript.tokens, heard, speech):
+        plan.gaps.append(gap)  # speech with no text, hidden inside one word's stretch
+        fits[i] = replace(fits[i], start=w0, end=w1)
+    plan.gaps.sort(key=lambda g: g.start)
     fits = snap_fits(fits, transcript, speech)
     timings["encode"] = aligner.encode_seconds
     timings["rivals"] = aligner.rival_seconds

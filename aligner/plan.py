@@ -23,6 +23,7 @@ INSERT_MIN_PROB = 0.45  # mean recognition probability of untranscribed speech
 LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a recognition loop  # heard speech beyond what the text needs, before it counts as untranscribed
 WINDOW_TARGET_S = 24.0
 EDGE_PAD_S = 0.6
+STRETCH_MIN_S = 2.5  # a word placed over longer than this may hide speech with no text
 SQUEEZE_MIN_WORDS = 5
 SQUEEZE_WORD_S = 0.081  # four 20 ms alignment steps
 EDGE_S = 0.1  # silence kept inside a window at a cut
@@ -155,6 +156,39 @@ def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]
         need = sum(_n_units(tokens[i]) for i in run) * plan.unit_seconds
         if took < 0.25 * need:
             out.append(run)
+    return out
+
+
+def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[HeardWord],
+                    speech: list[tuple[float, float]]) -> list[tuple[Gap, int, float, float]]:
+    """Speech with no text that recognition's anchors missed: forced alignment has to give the
+    extra audio to some published word, which then lasts seconds instead of a fraction of one.
+    Returns (gap, token, new start, new end): the word keeps its own share of the stretch, on
+    the side of the pause it belongs to (after it when the text before ends a sentence or turn).
+    """
+    out = []
+    for k, i in enumerate(plan.spoken):
+        f = fits.get(i)
+        if f is None:
+            continue
+        need = _n_units(tokens[i]) * plan.unit_seconds * 1.5
+        if f.end - f.start < max(STRETCH_MIN_S, 5 * need):
+            continue
+        talk = sum(max(0.0, min(b, f.end) - max(a, f.start)) for a, b in speech)
+        if talk - need < INSERT_MIN_S:
+            continue
+        prev = tokens[plan.spoken[k - 1]] if k else None
+        word_last = prev is None or prev.line != tokens[i].line or \
+            prev.text.rstrip().endswith((".", "?", "!", "…", ":", ";"))
+        g0, g1 = (f.start, f.end - need) if word_last else (f.start + need, f.end)
+        inside = [j for j, h in enumerate(heard) if h.start >= g0 - 0.1 and h.end <= g1 + 0.1]
+        if len(inside) < 3 or not _credible_speech([heard[j] for j in inside]):
+            continue
+        if any(g.start < g1 and g0 < g.end for g in plan.gaps):
+            continue
+        gap = Gap(heard[inside[0]].start, heard[inside[-1]].end, inside, i)
+        w0, w1 = (f.end - need, f.end) if word_last else (f.start, f.start + need)
+        out.append((gap, i, w0, w1))
     return out
 
 
