@@ -1,0 +1,310 @@
+"""Unit tests of the flag decisions (aligner/flags.py) on fakes: no model, no audio."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from aligner import flags
+from aligner.flags import (MAX_REGION_WORDS, Candidate, Region, decide, evidence, evidence_score,
+                           focus, regions, rivals, structural, threshold)
+from aligner.forced import RivalFit, Rival, WordFit
+from aligner.normalize import norm_token
+from aligner.plan import Gap, Plan, make_plan
+from aligner.transcript import parse_transcript
+from aligner.types import HeardWord
+
+TEXT = ("Alice : Le budget de la mission atteint 300 millions d'euros cette année.\n"
+        "Bruno : Et le lanceur Ariane décollera depuis Kourou en Guyane française avec DeepMind.\n"
+        "Alice : Merci Bruno, nous suivrons ce lancement avec beaucoup d'attention.\n")
+HEARD = ("Le budget de la mission atteint deux cents millions d'euros cette année. "
+         "Et le lanceur Ariane décollera depuis Kourou en Guyane française avec deep mind. "
+         "Merci Bruno, nous suivrons ce lancement avec beaucoup d'attention.")
+
+
+@pytest.fixture(scope="module")
+def tr():
+    t = parse_transcript(TEXT, language="fr")
+    assert t.tokens[6].text == "300" and t.tokens[22].text == "DeepMind."
+    return t
+
+
+def _heard(words, t0=0.5, step=0.3, prob=0.9):
+    out = []
+    for w in words:
+        out.append(HeardWord(w, round(t0, 3), round(t0 + step * 0.8, 3), prob, norm_token(w, "fr")))
+        t0 += step
+    return out
+
+
+def _cand(tokens, published="grand", heard_text="petit", *, sound=0.3, spelling=0.3,
+          min_logprob=-4.0, pmi=-0.5, heard_prob=0.9, content=True, rival_lp_gain=3.0,
+          focus_=None, start=1.0, end=1.5, char_start=0, char_end=0) -> Candidate:
+    reg = Region(list(tokens), [0], published, heard_text, char_start, char_end)
+    return Candidate(region=reg, heard_text=heard_text, start=start, end=end, sound=sound,
+                     spelling=spelling, min_logprob=min_logprob, pmi=pmi, heard_prob=heard_prob,
+                     content=content, rival_gain=rival_lp_gain, rival_lp_gain=rival_lp_gain,
+                     focus=list(focus_ if focus_ is not None else tokens))
+
+
+# ---------------------------------------------------------------------------- evidence_score
+
+def test_evidence_score_formula_concrete_value():
+    c = _cand([5])
+    # 0.8*(3-1) + 3*(0.7-0.3) - 0.8*(-4+2.5) - 0.5*(-0.5-0.5)
+    assert evidence_score(c, "fr") == pytest.approx(1.6 + 1.2 + 1.2 + 0.5)
+
+
+def test_evidence_score_per_word_gain_clamped():
+    big = evidence_score(_cand([5], rival_lp_gain=100.0), "fr")
+    five = evidence_score(_cand([5], rival_lp_gain=5.0), "fr")
+    assert big == pytest.approx(five)
+    # the gain is shared among the region's words
+    two = evidence_score(_cand([5, 6], rival_lp_gain=6.0), "fr")
+    assert two == pytest.approx(evidence_score(_cand([5], rival_lp_gain=3.0), "fr"))
+
+
+def test_sound_alike_not_judged():
+    assert evidence_score(_cand([5], sound=0.9), "fr") is None
+    assert evidence_score(_cand([5], sound=0.97), "fr") is None
+    assert evidence_score(_cand([5], sound=0.89), "fr") is not None
+
+
+def test_no_rival_not_judged():
+    assert evidence_score(_cand([5], rival_lp_gain=None), "fr") is None
+
+
+def test_region_too_long_not_judged():
+    assert evidence_score(_cand(range(MAX_REGION_WORDS)), "fr") is not None
+    assert evidence_score(_cand(range(MAX_REGION_WORDS + 1)), "fr") is None
+
+
+def test_numbers_score_higher():
+    plain = evidence_score(_cand([6], "grand", "petit"), "fr")
+    num = evidence_score(_cand([6], "300", "deux cents"), "fr")
+    assert num == pytest.approx(plain + 4.0)
+    # recognition unsure of its number: no bonus
+    low = evidence_score(_cand([6], "300", "deux cents", heard_prob=0.4), "fr")
+    assert low == pytest.approx(evidence_score(_cand([6], "grand", "petit", heard_prob=0.4), "fr"))
+    # numbers that sound alike are still judged
+    assert evidence_score(_cand([6], "300", "deux cents", sound=0.95), "fr") is not None
+    assert evidence_score(_cand([6], "300", "deux cents", sound=0.95, heard_prob=0.4), "fr") is None
+
+
+def test_function_words_score_lower():
+    content = evidence_score(_cand([5]), "fr")
+    func = evidence_score(_cand([5], "le", "la", content=False), "fr")
+    assert func == pytest.approx(content - 2.0)
+
+
+# ------------------------------------------------------------------------------- threshold
+
+def test_threshold_rises_with_disagreement():
+    assert threshold(0.9) == pytest.approx(1.0)
+    assert threshold(0.75) == pytest.approx(1.0)
+    assert threshold(0.4) == pytest.approx(1.0 + 8.0 * 0.35)
+    assert threshold(0.9) < threshold(0.6) < threshold(0.4) < threshold(0.0)
+
+
+# ---------------------------------------------------------------------------------- decide
+
+def test_decide_offsets_point_at_focus_tokens(tr):
+    c1 = _cand([5, 6, 7], "atteint 300 millions", "atteint deux cents millions", focus_=[6])
+    c2 = _cand([13, 14], "lanceur Ariane", "lanceur à riz", focus_=[13, 14])
+    out = decide(tr, [c1, c2], "fr", 0.9, min_confidence=0.5)
+    assert len(out) == 2
+    m1, m2 = out
+    assert m1.kind == m2.kind == "substitution"
+    assert (m1.char_start, m1.char_end) == (tr.tokens[6].char_start, tr.tokens[6].char_end)
+    assert tr.text[m1.char_start:m1.char_end] == m1.transcript_text == "300"
+    assert m1.category == "number"
+    assert m1.heard_text == "atteint deux cents millions"
+    assert tr.text[m2.char_start:m2.char_end] == m2.transcript_text == "lanceur Ariane"
+    assert m2.char_start == tr.tokens[13].char_start and m2.char_end == tr.tokens[14].char_end
+    assert m2.category == "name"
+    for m, c in ((m1, c1), (m2, c2)):
+        assert 0.0 <= m.confidence <= 1.0
+        x = evidence_score(c, "fr")
+        assert m.confidence == pytest.approx(1 / (1 + math.exp(-(x - threshold(0.9)))), abs=1e-3)
+        assert (m.start, m.end) == (c.start, c.end)
+        assert "[" + m.transcript_text + "]" in m.context
+        assert m.evidence["words"] == len(c.region.tokens)
+    assert m1.confidence > m2.confidence  # the number bonus
+
+
+def test_decide_filters_by_min_confidence_and_keeps_order(tr):
+    strong = _cand([6], "300", "deux cents", focus_=[6])  # x = 8.5
+    mid = _cand([14], "Ariane", "à riz", focus_=[14])  # x = 4.5
+    weak = _cand([17], "Kourou", "courut", sound=0.8, min_logprob=-1.0, pmi=1.0,
+                 rival_lp_gain=0.5, focus_=[17])
+    never = _cand([19], "Guyane", "Guyane", sound=0.95, focus_=[19])
+    cands = [mid, weak, strong, never]
+    out = decide(tr, cands, "fr", 0.9, min_confidence=0.5)
+    assert [m.transcript_text for m in out] == ["Ariane", "300"]
+    assert all(m.confidence >= 0.5 for m in out)
+    out0 = decide(tr, cands, "fr", 0.9, min_confidence=0.0)
+    assert [m.transcript_text for m in out0] == ["Ariane", "Kourou", "300"]
+    assert out0[1].confidence < 0.5
+    out_hi = decide(tr, cands, "fr", 0.9, min_confidence=0.999)
+    assert [m.transcript_text for m in out_hi] == ["300"]
+    # a high bar (recognition disagrees overall) removes the middle one
+    out_bar = decide(tr, cands, "fr", 0.2, min_confidence=0.5)
+    assert [m.transcript_text for m in out_bar] == ["300"]
+
+
+# ---------------------------------------------------------------------------------- focus
+
+def _fit(i, lp):
+    return WordFit(i, float(i), float(i) + 0.3, 0.5, lp, 0.0)
+
+
+def test_focus_points_at_least_likely_word_and_unlikely_neighbours():
+    reg = Region([1, 2, 3, 4, 5, 6], [], "", "", 0, 0)
+    fits = {1: _fit(1, -0.5), 2: _fit(2, -0.3), 3: _fit(3, -2.5), 4: _fit(4, -4.0),
+            5: _fit(5, -1.0), 6: _fit(6, -3.0)}
+    assert focus(reg, fits) == [3, 4]
+
+
+def test_focus_without_fits_is_whole_region():
+    reg = Region([1, 2, 3], [], "", "", 0, 0)
+    assert focus(reg, {}) == [1, 2, 3]
+    assert focus(reg, {2: _fit(2, -0.1)}) == [2]
+
+
+# -------------------------------------------------------------------------------- regions
+
+@pytest.fixture(scope="module")
+def plan_and_heard(tr):
+    heard = _heard(HEARD.split())
+    plan = make_plan(tr, heard, heard[-1].end + 1.0)
+    return plan, heard
+
+
+def test_regions_number_substitution_only(tr, plan_and_heard):
+    plan, heard = plan_and_heard
+    regs = regions(tr, plan, heard, "fr")
+    # "DeepMind." vs "deep mind" differs in writing only: no region
+    assert [r.tokens for r in regs] == [[6]]
+    r = regs[0]
+    assert r.published == "300"
+    assert (r.char_start, r.char_end) == (tr.tokens[6].char_start, tr.tokens[6].char_end)
+    assert heard[r.heard[0]].text == "deux"
+    assert rivals(regs) == {6: [(7, r.heard_text)]}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: a region closes at every exact unit match, even inside one published token: '300' "
+    "(units 'trois cents') heard as 'deux cents' gives the region heard text 'deux' only, so "
+    "the flag shows '300' -> 'deux' and the rival weighed on the audio is 'atteint deux "
+    "millions' instead of 'deux cents'"))
+def test_region_heard_text_covers_whole_published_token(tr, plan_and_heard):
+    plan, heard = plan_and_heard
+    regs = regions(tr, plan, heard, "fr")
+    assert regs[0].heard_text == "deux cents"
+
+
+def test_regions_never_span_two_lines(tr):
+    words = HEARD.split()
+    # the end of line 1 and the start of line 2 are misheard
+    words[words.index("année."):words.index("lanceur")] = ["jamais", "vu", "ici"]
+    heard = _heard(words)
+    plan = make_plan(tr, heard, heard[-1].end + 1.0)
+    regs = regions(tr, plan, heard, "fr")
+    for r in regs:
+        assert len({tr.tokens[i].line for i in r.tokens}) == 1
+    toks = sorted(i for r in regs for i in r.tokens)
+    assert {10, 11, 12} <= set(toks)
+
+
+def test_evidence_measures_region(tr, plan_and_heard):
+    plan, heard = plan_and_heard
+    reg = regions(tr, plan, heard, "fr")[0]
+    fits = {5: _fit(5, -0.5), 6: WordFit(6, 2.0, 2.4, 0.01, -3.5, -0.2), 7: _fit(7, -0.4)}
+    rf = RivalFit(Rival(0, 1, reg.heard_text, 6, 7), published_lp=-5.0, published_pmi=-1.0,
+                  rival_lp=-1.0, rival_pmi=2.0)
+    c = evidence(tr, reg, heard, fits, "fr", rf)
+    assert c.focus == [6]
+    assert (c.start, c.end) == (2.0, 2.4)
+    assert c.min_logprob == pytest.approx(-3.5) and c.pmi == pytest.approx(-0.2)
+    assert c.heard_prob == pytest.approx(0.9)
+    assert c.rival_lp_gain == pytest.approx(4.0) and c.rival_gain == pytest.approx(3.0)
+    assert c.content is True
+    assert 0.0 <= c.sound <= 1.0 and 0.0 <= c.spelling < 1.0
+    assert evidence(tr, reg, heard, fits, "fr", None).rival_lp_gain is None
+
+
+# ----------------------------------------------------------------------------- structural
+
+def _plan(tr, spoken, omitted, gaps):
+    return Plan(spoken=spoken, unspoken_lines=[], omitted_runs=omitted, gaps=gaps, windows=[],
+                matches=[[] for _ in tr.tokens], anchors={})
+
+
+def test_structural_omission_sentence(tr):
+    run = [13, 14, 15, 16, 17]
+    spoken = [i for i in range(len(tr.tokens)) if i not in run]
+    times = {i: (i * 0.3, i * 0.3 + 0.25) for i in spoken}
+    out = structural(tr, _plan(tr, spoken, [run], []), [], times, "fr")
+    assert len(out) == 1
+    m = out[0]
+    assert (m.kind, m.category) == ("omission", "sentence")
+    assert (m.char_start, m.char_end) == (tr.tokens[13].char_start, tr.tokens[17].char_end)
+    assert m.transcript_text == tr.text[m.char_start:m.char_end] == \
+        "lanceur Ariane décollera depuis Kourou"
+    assert m.start == m.end == pytest.approx(times[12][1])
+    assert m.heard_text == "" and m.evidence == {"words": 5}
+
+
+def test_structural_short_omissions_get_word_categories(tr):
+    runs = [[6, 7], [2, 3]]
+    spoken = [i for i in range(len(tr.tokens)) if i not in {6, 7, 2, 3}]
+    times = {i: (i * 0.3, i * 0.3 + 0.25) for i in spoken}
+    out = structural(tr, _plan(tr, spoken, runs, []), [], times, "fr")
+    assert [(m.transcript_text, m.category) for m in out] == [
+        ("300 millions", "number"), ("de la", "word")]
+    assert out[1].start == pytest.approx(times[1][1])
+
+
+def test_structural_omission_at_start_time_zero(tr):
+    run = [0, 1]
+    spoken = list(range(2, len(tr.tokens)))
+    out = structural(tr, _plan(tr, spoken, [run], []), [], {i: (1.0, 1.2) for i in spoken}, "fr")
+    assert out[0].start == 0.0 and out[0].transcript_text == "Le budget"
+
+
+def test_structural_gaps(tr):
+    heard = _heard(["bla"] * 3 + ["un", "deux", "trois", "quatre", "cinq"] + ["oui", "non"],
+                   t0=0.0, step=0.5)
+    spoken = list(range(len(tr.tokens)))
+    g_start = Gap(0.0, 1.4, [0, 1, 2], before_token=0)
+    g_mid = Gap(1.5, 3.9, [3, 4, 5, 6, 7], before_token=11)
+    g_short = Gap(4.0, 6.0, [8, 9], before_token=23)
+    g_end = Gap(7.0, 8.0, [8], before_token=len(tr.tokens))
+    out = structural(tr, _plan(tr, spoken, [], [g_start, g_mid, g_short, g_end]), heard, {}, "fr")
+    assert [m.kind for m in out] == ["insertion"] * 4
+    assert [m.category for m in out] == ["segment", "sentence", "word", "segment"]
+    for m, g in zip(out, [g_start, g_mid, g_short, g_end]):
+        assert m.char_start is None and m.char_end is None
+        assert m.transcript_text == ""
+        assert (m.start, m.end) == (g.start, g.end)
+        assert m.confidence == pytest.approx(min(0.95, 0.5 + 0.08 * (g.end - g.start)), abs=1e-3)
+        assert 0.0 <= m.confidence <= 1.0
+    assert out[0].heard_text == "bla bla bla"
+    assert out[1].heard_text == "un deux trois quatre cinq"
+    assert out[1].evidence == {"seconds": 2.4, "words": 5}
+
+
+def test_structural_long_gap_is_segment(tr):
+    heard = _heard(["mot"] * 20, t0=0.0, step=0.3)
+    spoken = list(range(len(tr.tokens)))
+    g = Gap(2.0, 6.5, list(range(3, 18)), before_token=11)
+    out = structural(tr, _plan(tr, spoken, [], [g]), heard, {}, "fr")
+    assert out[0].category == "segment" and out[0].confidence == pytest.approx(0.86)
+    g = Gap(2.0, 20.0, list(range(3, 18)), before_token=11)
+    out = structural(tr, _plan(tr, spoken, [], [g]), heard, {}, "fr")
+    assert out[0].confidence == pytest.approx(0.95)
+
+
+def test_module_constants():
+    assert flags.SAME_SOUND == pytest.approx(0.9)
+    assert MAX_REGION_WORDS == 12

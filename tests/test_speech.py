@@ -1,0 +1,90 @@
+"""Unit tests of snapping word spans to speech regions (aligner/speech.snap_words): no audio."""
+from __future__ import annotations
+
+import pytest
+
+from aligner.speech import MIN_TRIM_S, snap_words
+
+
+def _snap(spans, texts, intervals, new_turn=None):
+    return snap_words(spans, texts, new_turn or [False] * len(spans), intervals)
+
+
+def test_word_after_sentence_end_moves_after_pause_and_previous_gets_tail_back():
+    # "fin." ends at 1.0 but its speech runs to 1.2; "Bonjour" spans the pause 1.2-2.0.
+    out = _snap([(0.0, 1.0), (1.0, 2.5)], ["fin.", "Bonjour"], [(0.0, 1.2), (2.0, 3.0)])
+    assert out == [(0.0, 1.2), (2.0, 2.5)]
+
+
+def test_word_after_new_turn_moves_after_pause():
+    out = _snap([(0.0, 1.0), (1.0, 2.5)], ["merci", "Bonjour"], [(0.0, 1.2), (2.0, 3.0)],
+                new_turn=[False, True])
+    assert out == [(0.0, 1.2), (2.0, 2.5)]
+
+
+def test_previous_word_not_touching_keeps_its_end():
+    # a 0.1 s hole between the two spans: the previous word does not touch, it is not extended
+    out = _snap([(0.0, 0.9), (1.0, 2.5)], ["fin.", "Bonjour"], [(0.0, 1.2), (2.0, 3.0)])
+    assert out == [(0.0, 0.9), (2.0, 2.5)]
+
+
+def test_word_ending_with_comma_stays_before_pause():
+    out = _snap([(0.0, 1.5), (1.5, 2.0)], ["Bonjour,", "Alice"], [(0.0, 0.8), (1.2, 3.0)])
+    assert out[0] == (0.0, 0.8)
+    assert out[1] == (1.5, 2.0)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (docstring: 'the piece given up goes back to the neighbour it touches'): a word kept "
+    "before a pause (own text ends a clause) drops the speech after the pause, but the next "
+    "word, which touches it, is not extended back to where that speech starts"))
+def test_piece_given_up_before_pause_goes_to_next_word():
+    out = _snap([(0.0, 1.5), (1.5, 2.0)], ["Bonjour,", "Alice"], [(0.0, 0.8), (1.2, 3.0)])
+    assert out == [(0.0, 0.8), (1.2, 2.0)]
+
+
+def test_no_speech_overlap_unchanged():
+    spans = [(0.5, 1.0), (1.0, 1.5), (1.5, 2.2)]
+    assert _snap(spans, ["a", "b.", "c"], [(3.0, 4.0)]) == spans
+    assert _snap(spans, ["a", "b.", "c"], []) == spans
+
+
+def test_inside_continuous_speech_unchanged():
+    spans = [(0.5, 1.0), (1.0, 1.5), (1.5, 2.2)]
+    assert _snap(spans, ["un", "deux.", "trois"], [(0.0, 5.0)]) == spans
+
+
+def test_trims_leading_and_trailing_silence_over_min():
+    assert MIN_TRIM_S == pytest.approx(0.04)
+    assert _snap([(0.9, 1.5)], ["mot"], [(1.0, 2.0)]) == [(1.0, 1.5)]
+    assert _snap([(1.2, 2.5)], ["mot"], [(1.0, 2.0)]) == [(1.2, 2.0)]
+    assert _snap([(0.9, 2.5)], ["mot"], [(1.0, 2.0)]) == [(1.0, 2.0)]
+
+
+def test_keeps_silence_under_min_trim():
+    assert _snap([(0.97, 1.5)], ["mot"], [(1.0, 2.0)]) == [(0.97, 1.5)]
+    assert _snap([(1.2, 2.03)], ["mot"], [(1.0, 2.0)]) == [(1.2, 2.03)]
+
+
+def test_neither_side_ends_keeps_whole_speech_extent():
+    out = _snap([(0.0, 1.0), (1.0, 3.0)], ["le", "grand"], [(0.0, 1.5), (2.0, 2.8)])
+    assert out == [(0.0, 1.0), (1.0, 2.8)]
+
+
+def test_neither_side_ends_drops_tiny_first_piece():
+    # first piece 0.05 s, last piece 0.8 s: the word is the last piece
+    out = _snap([(0.0, 1.0), (1.0, 3.0)], ["le", "grand"], [(0.0, 1.05), (2.0, 2.8)])
+    assert out == [(0.0, 1.0), (2.0, 2.8)]
+
+
+def test_both_sides_end_keeps_whole_extent():
+    out = _snap([(0.0, 1.0), (1.0, 3.0)], ["fin.", "Oui."], [(0.0, 1.5), (2.0, 2.8)])
+    assert out == [(0.0, 1.0), (1.0, 2.8)]
+
+
+def test_input_not_mutated_and_length_kept():
+    spans = [(0.0, 1.0), (1.0, 2.5)]
+    before = list(spans)
+    out = _snap(spans, ["fin.", "Bonjour"], [(0.0, 1.2), (2.0, 3.0)])
+    assert spans == before
+    assert len(out) == len(spans)
