@@ -82,6 +82,13 @@ def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language
 
     for pr in plan.pairs:
         if pr.p is not None and pr.h is not None and pr.sim >= 1.0:
+            # An exact unit inside a word already in the region ("300" = "trois cents" heard
+            # as "deux cents") belongs to it: regions hold whole words on both sides.
+            if cur_p and plan.p_owner[pr.p] == cur_p[-1]:
+                j = plan.h_owner[pr.h]
+                if j not in cur_h:
+                    cur_h.append(j)
+                continue
             close()
             continue
         if pr.p is not None:

@@ -23,7 +23,7 @@ from .forced import ForcedAligner, WordFit, align_windows
 from .plan import Plan, make_plan, squeezed_runs, stretched_words
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
-from .transcript import read_transcript
+from .transcript import parse_transcript, read_transcript
 from .types import Alignment, HeardWord, TimedWord, Transcript
 
 MIN_MATCHED = 0.20  # below this share of published words heard, the text is not this audio's
@@ -178,6 +178,8 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     timings["load_model"] = time.perf_counter() - t
 
     language = opts.language or transcript.language_hint or detect_language(model, samples)
+    if transcript.language_hint != language:  # numbers are matched as words of this language
+        transcript = parse_transcript(transcript.text, transcript.encoding, language)
     progress.stage("recognising", total=round(duration, 1))
     t = time.perf_counter()
     last = [0.0]

@@ -238,9 +238,10 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> lis
     """Between consecutive anchors (and before the first / after the last), compare the heard
     speech's extent with what the published words there need."""
     anchored = [i for i in spoken if i in anchors]
-    bounds = [(None, anchored[0] if anchored else None)]
-    bounds += list(zip(anchored, anchored[1:]))
-    bounds.append((anchored[-1] if anchored else None, None))
+    if anchored:
+        bounds = [(None, anchored[0]), *zip(anchored, anchored[1:]), (anchored[-1], None)]
+    else:
+        bounds = [(None, None)]
     used = {j for i in spoken if i in anchors for j in matches[i]}  # heard words of anchors
     pos = {i: k for k, i in enumerate(spoken)}
     gaps = []

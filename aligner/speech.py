@@ -49,7 +49,8 @@ def snap_words(spans: list[tuple[float, float]], texts: list[str], new_turn: lis
     """
     starts = [a for a, _ in intervals]
     out = list(spans)
-    for k, (s, e) in enumerate(spans):
+    for k in range(len(out)):
+        s, e = out[k]
         pieces = _pieces(s, e, intervals, starts)
         if not pieces:
             continue
@@ -62,6 +63,8 @@ def snap_words(spans: list[tuple[float, float]], texts: list[str], new_turn: lis
                     out[k - 1] = (out[k - 1][0], max(out[k - 1][1], pieces[-2][1]))
             elif own_ends and not prev_ends:
                 keep = pieces[0]
+                if k + 1 < len(out) and abs(out[k + 1][0] - e) < 0.02:  # and its head
+                    out[k + 1] = (min(out[k + 1][0], pieces[1][0]), out[k + 1][1])
             else:
                 keep = (pieces[0][0], pieces[-1][1])
                 if pieces[0][1] - pieces[0][0] < 0.1 < pieces[-1][1] - pieces[-1][0]:

@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 # Stretches longer than this (in units, either side) between anchors are split at their middle
 # rather than aligned whole, to bound the quadratic inner alignment.
 MAX_DP = 600
+THIN_DP = 8
 MATCH_SIM = 0.75  # units at least this alike count as the same word heard (possibly misspelled)
 
 
@@ -132,7 +133,10 @@ def _stitch(P, H, anchors, p0, p1, h0, h1, n, inner_n) -> list[Pair]:
 
 
 def _align(P, H, p0, p1, h0, h1, n) -> list[Pair]:
-    if p1 - p0 <= MAX_DP and h1 - h0 <= MAX_DP:
+    np_, nh = p1 - p0, h1 - h0
+    # Exact alignment when the table is small, or one side is so short that the table is thin
+    # (splitting could not shrink it any further).
+    if (np_ <= MAX_DP and nh <= MAX_DP) or min(np_, nh) <= THIN_DP:
         return _dp(P, H, p0, p1, h0, h1)
     anchors = _anchors(P, H, p0, p1, h0, h1, n)
     if anchors:

@@ -192,11 +192,6 @@ def test_regions_number_substitution_only(tr, plan_and_heard):
     assert rivals(regs) == {6: [(7, r.heard_text)]}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a region closes at every exact unit match, even inside one published token: '300' "
-    "(units 'trois cents') heard as 'deux cents' gives the region heard text 'deux' only, so "
-    "the flag shows '300' -> 'deux' and the rival weighed on the audio is 'atteint deux "
-    "millions' instead of 'deux cents'"))
 def test_region_heard_text_covers_whole_published_token(tr, plan_and_heard):
     plan, heard = plan_and_heard
     regs = regions(tr, plan, heard, "fr")

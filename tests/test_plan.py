@@ -289,9 +289,6 @@ def test_squeezed_two_runs_in_one_window():
     assert squeezed_runs(plan, fits, tokens) == [list(range(4, 10)), list(range(15, 21))]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (minor): with no anchors at all, _find_gaps builds the bounds (None, None) twice "
-    "(before the first and after the last anchor) and reports the same Gap twice"))
 def test_no_anchors_no_duplicate_gaps(tr):
     tl = Timeline()
     tl.say(_fake_words(120, seed=2))

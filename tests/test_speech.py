@@ -31,13 +31,9 @@ def test_previous_word_not_touching_keeps_its_end():
 def test_word_ending_with_comma_stays_before_pause():
     out = _snap([(0.0, 1.5), (1.5, 2.0)], ["Bonjour,", "Alice"], [(0.0, 0.8), (1.2, 3.0)])
     assert out[0] == (0.0, 0.8)
-    assert out[1] == (1.5, 2.0)
+    assert out[1] == (1.2, 2.0)  # the next word gets the speech after the pause
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (docstring: 'the piece given up goes back to the neighbour it touches'): a word kept "
-    "before a pause (own text ends a clause) drops the speech after the pause, but the next "
-    "word, which touches it, is not extended back to where that speech starts"))
 def test_piece_given_up_before_pause_goes_to_next_word():
     out = _snap([(0.0, 1.5), (1.5, 2.0)], ["Bonjour,", "Alice"], [(0.0, 0.8), (1.2, 3.0)])
     assert out == [(0.0, 0.8), (1.2, 2.0)]

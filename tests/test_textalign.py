@@ -125,10 +125,6 @@ def test_long_noisy_sequences_complete_in_order():
     assert exact >= 0.95 * 0.8 * len(P)  # ~80% of P survive unchanged in H
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: _align recurses forever when a stretch has <= 1 published unit and > MAX_DP heard "
-    "units with no anchors (pm == p0 -> hm == h0 -> same call again): RecursionError, e.g. "
-    "~4 minutes of untranscribed speech between two transcribed parts"))
 def test_long_heard_only_stretch_between_anchors():
     rng = random.Random(1)
     P = [f"a{i}" for i in range(50)] + [f"b{i}" for i in range(50)]
@@ -139,8 +135,6 @@ def test_long_heard_only_stretch_between_anchors():
     assert [pr.h for pr in pairs if pr.p is None] == list(range(50, 750))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: align_units([], H) with len(H) > MAX_DP recurses forever (RecursionError)"))
 def test_empty_published_long_heard():
     H = [f"x{i}" for i in range(700)]
     assert align_units([], H) == [Pair(None, j, 0.0) for j in range(700)]
