@@ -100,7 +100,7 @@ def main() -> None:
 def align(audio, transcript, outdir, language, model, device, compute_type, formats, min_confidence,
           max_chars, max_lines, max_cps, word_timing, no_speaker_prefix, no_review, quiet):
     """Time TRANSCRIPT's words on AUDIO; write subtitles, JSON and a mismatch report."""
-    from .cues import CueOptions, build_cues, cue_stats  # noqa: F401  (heavy imports after parsing)
+    from .cues import CueOptions, build_cues  # heavy imports only once the arguments parse
     from .output import write_outputs
     from .pipeline import DEFAULT_MIN_CONFIDENCE, Options, align as run_align
 
@@ -121,7 +121,7 @@ def align(audio, transcript, outdir, language, model, device, compute_type, form
         result.mismatches = [m for m in result.mismatches if m.confidence >= min_conf]
         cue_opts = CueOptions(max_chars=max_chars, max_lines=max_lines, max_cps=max_cps,
                               speaker_prefix=not no_speaker_prefix)
-        result.cues = build_cues(result.words, cue_opts, result.language)
+        result.cues = build_cues(result.words, cue_opts, result.language, duration=result.duration)
         written = write_outputs(result, out, name, fmts, word_timing=word_timing,
                                 speaker_prefix=not no_speaker_prefix, review=not no_review,
                                 audio_path=audio)

@@ -21,8 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .forced import RivalFit, WordFit
 from .normalize import category as word_category
-from .normalize import has_number
-from .normalize import compact, is_function_word, same_words
+from .normalize import compact, has_number, is_function_word, same_words
 from .phonetics import sound_similarity
 from .plan import Plan
 from .types import HeardWord, Mismatch, Token, Transcript

@@ -16,8 +16,6 @@ from .textalign import Pair, align_units, units, word_matches
 from .types import HeardWord, Token, Transcript
 
 HEADER_SPOKEN_MIN = 0.35  # share of a header line's words heard for it to count as said
-OMIT_MIN_UNITS = 3  # shorter unheard runs are left to the per-word checks
-OMIT_TIME_SHARE = 0.35  # a run is unsaid when the audio leaves less than this share of its need
 INSERT_MIN_S = 2.0
 INSERT_MIN_PROB = 0.45  # mean recognition probability of untranscribed speech
 LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a recognition loop  # heard speech beyond what the text needs, before it counts as untranscribed
@@ -219,19 +217,6 @@ def _unit_seconds(anchors: dict[int, tuple[float, float]], tokens: list[Token]) 
             if 0 < dt < 3.0:
                 rates.append(dt / _n_units(tokens[a]))
     return statistics.median(rates) if rates else 0.3
-
-
-def _runs(order: list[int], pred) -> list[list[int]]:
-    out, cur = [], []
-    for i in order:
-        if pred(i):
-            cur.append(i)
-        elif cur:
-            out.append(cur)
-            cur = []
-    if cur:
-        out.append(cur)
-    return out
 
 
 def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> list[Gap]:
