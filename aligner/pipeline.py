@@ -95,13 +95,14 @@ def run_alignment(
     progress: Progress | None = None,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     timings: dict | None = None,
+    speech: list[tuple[float, float]] | None = None,
 ) -> tuple[list[TimedWord], list, list[tuple[int, int]], float]:
     """Everything after recognition: plan, forced alignment, flags."""
     progress = progress or Progress()
     timings = timings if timings is not None else {}
     duration = audio.size / audio_mod.SAMPLE_RATE
     t = time.perf_counter()
-    speech = speech_intervals(audio)
+    speech = speech if speech is not None else speech_intervals(audio)
     plan = make_plan(transcript, heard, duration, speech)
     if plan.matched_fraction < MIN_MATCHED:
         raise TranscriptMismatch(
@@ -187,12 +188,15 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
         progress.advance(max(0.0, t_end - last[0]))
         last[0] = max(last[0], t_end)
 
-    heard = recognize(model, samples, language, opts.beam_size, advance)
+    t_vad = time.perf_counter()
+    speech = speech_intervals(samples)
+    timings["vad"] = time.perf_counter() - t_vad
+    heard = recognize(model, samples, language, opts.beam_size, advance, speech)
     progress.advance(max(0.0, duration - last[0]))
     timings["recognize"] = time.perf_counter() - t
 
     words, mism, unspoken, matched = run_alignment(
-        samples, transcript, model, language, heard, progress, opts.min_confidence, timings)
+        samples, transcript, model, language, heard, progress, opts.min_confidence, timings, speech)
     progress.done()
     timings["total"] = time.perf_counter() - t_all
     return Alignment(

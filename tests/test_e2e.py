@@ -108,3 +108,14 @@ def test_podalign_command_is_installed_and_equivalent():
         pytest.skip("package not installed as a command (pip install . provides it)")
     res = subprocess.run([exe, "align", "--help"], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and "TRANSCRIPT" in res.stdout
+
+
+def test_recognition_chunks_are_cut_in_pauses_and_bounded():
+    from aligner.recognize import CHUNK_S, chunk_bounds
+
+    speech = [(0.0, 580.0), (581.5, 1150.0), (1150.4, 1500.0)]
+    bounds = chunk_bounds(1500.0, speech)
+    assert bounds[0] == (0.0, 580.75)  # the pause before the ten-minute mark
+    assert all(b - a <= CHUNK_S for a, b in bounds)
+    assert [a for a, _ in bounds[1:]] == [b for _, b in bounds[:-1]] and bounds[-1][1] == 1500.0
+    assert chunk_bounds(90.0, []) == [(0.0, 90.0)]
