@@ -120,7 +120,7 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
              fits: dict[int, WordFit], language: str, rival: RivalFit | None = None) -> Candidate:
     """The measurements one region is judged on."""
     pf = [fits[i] for i in region.tokens if i in fits]
-    core = focus(region, fits)
+    core = focus(region, fits, transcript.tokens, language)
     cf = [fits[i] for i in core if i in fits]
     pc = compact(" ".join(transcript.tokens[i].norm for i in region.tokens))
     hc = compact(" ".join(heard[j].norm for j in region.heard))
@@ -140,21 +140,27 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
     )
 
 
-FOCUS_LOGPROB = -2.0  # neighbours of the least likely word this unlikely join the flag
+FOCUS_PMI = 0.5  # neighbours the audio supports this little join the flag
 
 
-def focus(region: Region, fits: dict[int, WordFit]) -> list[int]:
-    """The words of a region a flag points at: the published word the audio supports least,
-    with the neighbours that are nearly as unlikely.  Recognition's regions run long where it
+def focus(region: Region, fits: dict[int, WordFit], tokens: list[Token], language: str) -> list[int]:
+    """The words of a region a flag points at: the published word the audio supports least over
+    silence (PMI, not raw probability: a rare name that is said is unlikely but supported), with
+    the neighbours that are nearly as unsupported.  Recognition's regions run long where it
     garbles; a flag should point at the word to check."""
     timed = [i for i in region.tokens if i in fits]
     if not timed:
         return region.tokens
-    k = min(range(len(timed)), key=lambda j: fits[timed[j]].min_logprob)
+    def rank(j: int):  # a content word before a function word ("rugissement", not "le")
+        units = tokens[timed[j]].norm.split()
+        function = all(is_function_word(u, language) for u in units) if units else True
+        return function, fits[timed[j]].pmi, fits[timed[j]].min_logprob
+
+    k = min(range(len(timed)), key=rank)
     a = b = k
-    while a > 0 and fits[timed[a - 1]].min_logprob < FOCUS_LOGPROB:
+    while a > 0 and fits[timed[a - 1]].pmi < FOCUS_PMI:
         a -= 1
-    while b + 1 < len(timed) and fits[timed[b + 1]].min_logprob < FOCUS_LOGPROB:
+    while b + 1 < len(timed) and fits[timed[b + 1]].pmi < FOCUS_PMI:
         b += 1
     return timed[a:b + 1]
 

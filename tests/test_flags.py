@@ -154,21 +154,39 @@ def test_decide_filters_by_min_confidence_and_keeps_order(tr):
 
 # ---------------------------------------------------------------------------------- focus
 
-def _fit(i, lp):
-    return WordFit(i, float(i), float(i) + 0.3, 0.5, lp, 0.0)
+def _fit(i, pmi, lp=-1.0):
+    return WordFit(i, float(i), float(i) + 0.3, 0.5, lp, pmi)
 
 
-def test_focus_points_at_least_likely_word_and_unlikely_neighbours():
+def _toks(words):
+    from aligner.transcript import parse_transcript
+
+    return parse_transcript(" ".join(words), language="fr").tokens
+
+
+def test_focus_points_at_least_supported_word_and_unsupported_neighbours():
+    toks = _toks(["alors", "voici", "chochoy", "wang", "demain", "encore", "fin"])
     reg = Region([1, 2, 3, 4, 5, 6], [], "", "", 0, 0)
-    fits = {1: _fit(1, -0.5), 2: _fit(2, -0.3), 3: _fit(3, -2.5), 4: _fit(4, -4.0),
-            5: _fit(5, -1.0), 6: _fit(6, -3.0)}
-    assert focus(reg, fits) == [3, 4]
+    fits = {1: _fit(1, 2.0), 2: _fit(2, 0.3), 3: _fit(3, -0.8), 4: _fit(4, 1.5),
+            5: _fit(5, 0.2), 6: _fit(6, 2.5)}
+    assert focus(reg, fits, toks, "fr") == [2, 3]
+
+
+def test_focus_prefers_a_content_word_to_a_function_word():
+    toks = _toks(["et", "le", "rugissement", "du", "tigre"])
+    reg = Region([1, 2, 3], [], "", "", 0, 0)
+    fits = {1: _fit(1, -1.0), 2: _fit(2, 0.1), 3: _fit(3, 2.0)}
+    # "le" is the least supported, but the flag starts from "rugissement" and takes "le" along
+    assert focus(reg, fits, toks, "fr") == [1, 2]
+    fits[1] = _fit(1, 1.0)
+    assert focus(reg, fits, toks, "fr") == [2]
 
 
 def test_focus_without_fits_is_whole_region():
+    toks = _toks(["un", "deux", "trois", "quatre"])
     reg = Region([1, 2, 3], [], "", "", 0, 0)
-    assert focus(reg, {}) == [1, 2, 3]
-    assert focus(reg, {2: _fit(2, -0.1)}) == [2]
+    assert focus(reg, {}, toks, "fr") == [1, 2, 3]
+    assert focus(reg, {2: _fit(2, -0.1)}, toks, "fr") == [2]
 
 
 # -------------------------------------------------------------------------------- regions
