@@ -27,6 +27,7 @@ from .types import Alignment, HeardWord, TimedWord, Transcript
 
 MIN_MATCHED = 0.20  # below this share of published words heard, the text is not this audio's
 DEFAULT_MIN_CONFIDENCE = 0.5
+NEAR_GAP_S = 0.5
 
 
 @dataclass
@@ -142,7 +143,10 @@ def run_alignment(
     regs = [r for r in regs if not omitted.intersection(r.tokens)]
     cands = [c for r in regs if (c := evidence(transcript, r, heard, fits, language,
                                                        by_first.get((r.tokens[0], r.heard_text))))]
-    mism += decide(transcript, cands, language, plan.matched_fraction, min_confidence)
+    subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
+    # A difference beside untranscribed speech is that speech, already reported once.
+    mism += [m for m in subs if not any(
+        g.start - NEAR_GAP_S < m.end and m.start < g.end + NEAR_GAP_S for g in plan.gaps)]
     mism.sort(key=lambda m: (m.start if m.start is not None else -1.0))
     for m in mism:  # what was heard, on the words themselves too
         if m.kind == "substitution":
