@@ -342,7 +342,11 @@ JS = r"""
   }
   audio.addEventListener('timeupdate', tick);
   audio.addEventListener('seeked', tick);
-  audio.addEventListener('pause', function () { if (stopTimer) { clearTimeout(stopTimer); stopTimer = null; } });
+  // A pause event can arrive late (from a pause() before the range began): it must not cancel
+  // the watch of a range still armed, or the range would never stop.
+  audio.addEventListener('pause', function () {
+    if (stopTimer && stopAt === null) { clearTimeout(stopTimer); stopTimer = null; }
+  });
 
   function play() {
     var p;
