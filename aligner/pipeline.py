@@ -19,7 +19,7 @@ from . import model as model_mod
 from .errors import TranscriptMismatch
 from .flags import decide, evidence, regions, rivals, structural
 from .forced import ForcedAligner, WordFit, align_windows
-from .plan import Plan, make_plan, squeezed_runs, stretched_words
+from .plan import Plan, make_plan, recut_windows, squeezed_runs, stretched_words
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
 from .transcript import parse_transcript, read_transcript
@@ -118,7 +118,15 @@ def run_alignment(
     t = time.perf_counter()
     fits, weighed = align_windows(aligner, audio, plan.windows,
                                   lambda i: transcript.tokens[i].text, rivals(regs), progress.advance)
-    by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}
+    recut = recut_windows(plan, fits)
+    if recut:  # a cut in the wrong place: align the windows on either side of it again
+        for k, w in recut:
+            plan.windows[k] = w
+        more_fits, more_weighed = align_windows(aligner, audio, [w for _, w in recut],
+                                                lambda i: transcript.tokens[i].text, rivals(regs))
+        fits.update(more_fits)
+        weighed += more_weighed
+    by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}  # later ones win
     for run in squeezed_runs(plan, fits, transcript.tokens):  # text the audio does not hold
         plan.omitted_runs.append(run)
         for i in run:

@@ -23,6 +23,7 @@ WINDOW_TARGET_S = 24.0
 EDGE_PAD_S = 0.6
 STRETCH_MIN_S = 2.5  # a word placed over longer than this may hide speech with no text
 SQUEEZE_MIN_WORDS = 5
+RECUT_MIN_WORDS = 3
 SQUEEZE_WORD_S = 0.081  # four 20 ms alignment steps
 EDGE_S = 0.1  # silence kept inside a window at a cut
 
@@ -124,6 +125,42 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     windows = _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech or [])
     return Plan(spoken, unspoken_lines, omitted_runs, gaps, windows, matches, anchors,
                 pairs, p_owner, h_owner, unit_s)
+
+
+def _squeezed(fits: dict, i: int) -> bool:
+    f = fits.get(i)
+    return f is not None and (f.end - f.start) < SQUEEZE_WORD_S
+
+
+def recut_windows(plan: Plan, fits: dict) -> list[tuple[int, Window]]:
+    """Windows to align again, as (position in plan.windows, new window).
+
+    When anchors put a cut in the wrong place, the words whose audio lies across the cut are
+    squeezed into the last (or first) frames of their window.  Those words move to the window
+    that holds their audio, and the cut moves to the last (or first) word placed normally."""
+    out: dict[int, Window] = {}
+    ws = plan.windows
+    for k in range(len(ws) - 1):
+        w, v = out.get(k, ws[k]), ws[k + 1]
+        tail = 0
+        while tail < len(w.words) - 1 and _squeezed(fits, w.words[-1 - tail]):
+            tail += 1
+        head = 0
+        while head < len(v.words) - 1 and _squeezed(fits, v.words[head]):
+            head += 1
+        if tail >= RECUT_MIN_WORDS and abs(w.end - v.start) < 1.0:
+            keep = w.words[:-tail]
+            cut = fits[keep[-1]].end + EDGE_S if keep[-1] in fits else w.end
+            if v.end - cut <= MAX_WINDOW_S and cut > w.start:
+                out[k] = Window(w.start, cut, keep)
+                out[k + 1] = Window(cut, v.end, w.words[-tail:] + v.words)
+        elif head >= RECUT_MIN_WORDS and abs(w.end - v.start) < 1.0:
+            keep = v.words[head:]
+            cut = fits[keep[0]].start - EDGE_S if keep[0] in fits else v.start
+            if cut - w.start <= MAX_WINDOW_S and cut < v.end:
+                out[k] = Window(w.start, cut, w.words + v.words[:head])
+                out[k + 1] = Window(cut, v.end, keep)
+    return sorted(out.items())
 
 
 def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:

@@ -7,7 +7,7 @@ import pytest
 
 from aligner.forced import MAX_WINDOW_S, Window, WordFit
 from aligner.normalize import norm_token
-from aligner.plan import Plan, make_plan, squeezed_runs
+from aligner.plan import Plan, make_plan, recut_windows, squeezed_runs
 from aligner.transcript import parse_transcript
 from aligner.types import HeardWord
 
@@ -296,3 +296,37 @@ def test_no_anchors_no_duplicate_gaps(tr):
     assert plan.anchors == {}
     spans = [(g.start, g.end) for g in plan.gaps]
     assert len(spans) == len(set(spans)) == 1
+
+
+def _plan_with(windows):
+    words = [i for w in windows for i in w.words]
+    return Plan(spoken=words, unspoken_lines=[], omitted_runs=[], gaps=[], windows=windows,
+                matches=[[] for _ in words], anchors={})
+
+
+def _fits(spans):
+    return {i: WordFit(i, a, b, 0.5, -1.0, 1.0) for i, (a, b) in spans.items()}
+
+
+def test_recut_moves_a_squeezed_tail_into_the_next_window():
+    w0, w1 = Window(0.0, 10.0, tuple(range(0, 10))), Window(10.0, 20.0, tuple(range(10, 20)))
+    spans = {i: (i * 1.0, i * 1.0 + 0.9) for i in range(20)}
+    for i in (6, 7, 8, 9):  # the last four words of w0 crammed into its last frames
+        spans[i] = (9.9 + (i - 6) * 0.02, 9.92 + (i - 6) * 0.02)
+    out = recut_windows(_plan_with([w0, w1]), _fits(spans))
+    assert [k for k, _ in out] == [0, 1]
+    (_, a), (_, b) = out
+    assert a.words == tuple(range(0, 6)) and b.words == tuple(range(6, 20))
+    assert a.end == pytest.approx(5.9 + 0.1) and b.start == a.end and b.end == 20.0
+
+
+def test_recut_moves_a_squeezed_head_back_and_leaves_good_cuts_alone():
+    w0, w1 = Window(0.0, 10.0, tuple(range(0, 10))), Window(10.0, 20.0, tuple(range(10, 20)))
+    spans = {i: (i * 1.0, i * 1.0 + 0.9) for i in range(20)}
+    assert recut_windows(_plan_with([w0, w1]), _fits(spans)) == []
+    for i in (10, 11, 12):
+        spans[i] = (10.0 + (i - 10) * 0.02, 10.02 + (i - 10) * 0.02)
+    spans[13] = (13.0, 13.9)
+    (_, a), (_, b) = recut_windows(_plan_with([w0, w1]), _fits(spans))
+    assert a.words == tuple(range(0, 13)) and b.words == tuple(range(13, 20))
+    assert b.start == pytest.approx(12.9) and a.end == b.start
