@@ -113,24 +113,18 @@ def test_untranscribed_speech_between_sentences_is_one_gap(tr):
     assert plan.matched_fraction == pytest.approx(1.0)
 
 
-def test_recognition_loop_is_not_a_gap(tr):
+LOOP = ("la fin de " * 7).split()[:20]
+
+
+@pytest.mark.parametrize("heard, prob", [
+    (LOOP, 0.8),  # recognition running in a loop
+    (None, 0.3),  # recognition guessing at noise (EXTRA at low probability)
+], ids=["loop", "low-probability"])
+def test_heard_words_that_are_not_speech_make_no_gap(tr, heard, prob):
     tl = Timeline()
     for li in (1, 2):
         tl.say(_line_words(tr, li))
-    loop = ("la fin de " * 7).split()[:20]
-    assert len(loop) == 20
-    tl.say(loop, prob=0.8)
-    for li in (3, 4):
-        tl.say(_line_words(tr, li))
-    plan = make_plan(tr, tl.words, tl.t + 1.0)
-    assert plan.gaps == []
-
-
-def test_low_probability_speech_is_not_a_gap(tr):
-    tl = Timeline()
-    for li in (1, 2):
-        tl.say(_line_words(tr, li))
-    tl.say(EXTRA, prob=0.3)  # recognition guessing at noise
+    tl.say(heard or EXTRA, prob=prob)
     for li in (3, 4):
         tl.say(_line_words(tr, li))
     plan = make_plan(tr, tl.words, tl.t + 1.0)
