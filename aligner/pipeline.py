@@ -153,7 +153,7 @@ def run_alignment(
                                                        by_first.get((r.tokens[0], r.heard_text))))]
     subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
     # A difference beside untranscribed speech is that speech, already reported once.
-    mism += [m for m in subs if not any(
+    mism += [m for m in subs if m.start is None or not any(
         g.start - NEAR_GAP_S < m.end and m.start < g.end + NEAR_GAP_S for g in plan.gaps)]
     mism.sort(key=lambda m: (m.start if m.start is not None else -1.0))
     for m in mism:  # what was heard, on the words themselves too

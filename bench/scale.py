@@ -486,8 +486,8 @@ def render(data: dict) -> list[str]:
             bps = (big["rss_mb"] - (io.get("rss_mb") or 0)) * 2**20 / (big["seconds"] * SR)
             L += ["", f"Observed: decoding time is {_verdict(g)}. Peak memory is the audio buffer and grows in "
                   f"proportion to it: {bps:.1f} bytes per sample at the largest size (the float32 result is 4; "
-                  "faster-whisper's `decode_audio` also holds its int16 read buffer and a second float32 copy "
-                  "while it scales `astype(float32) / 32768`), i.e. about "
+                  "the rest is the preallocation's slack, PyAV's frame buffers and memory the allocator "
+                  "keeps after decoding), i.e. about "
                   f"{bps * SR * 3600 / 2**20:.0f} MB per audio hour; nothing else grows."]
         L.append("")
     ta = data.get("textalign")
