@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from . import __version__
 from .errors import OutputError, PodalignError
 
 FORMATS = ("srt", "vtt", "json", "podcast-json", "txt")
@@ -69,7 +70,7 @@ def report_lines(result, min_confidence: float, width: int = 100) -> list[str]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="podalign")
+@click.version_option(version=__version__, prog_name="podalign")
 def main() -> None:
     """Align a podcast episode's audio with its published transcript."""
 

@@ -122,3 +122,15 @@ def test_unknown_format_is_a_usage_error(clip, tmp_path):
     audio, text = clip
     res = run_cli("align", str(audio), str(text), "-o", str(tmp_path / "o"), "--formats", "srt,doc")
     assert res.returncode == 2 and "unknown format" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_version_works_from_a_checkout_and_matches_the_package():
+    import re
+    from pathlib import Path
+
+    from aligner import __version__
+
+    res = run_cli("--version")
+    assert res.returncode == 0 and res.stdout.strip() == f"podalign, version {__version__}"
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^version = "([^"]+)"', pyproject, re.M).group(1) == __version__
