@@ -134,6 +134,14 @@ def align(audio, transcript, outdir, language, model, device, compute_type, form
         progress.done()
         click.echo("podalign: interrupted", err=True)
         sys.exit(130)
+    except Exception as e:  # a bug: one line for the user, the traceback on request
+        progress.done()
+        if os.environ.get("PODALIGN_DEBUG"):
+            raise
+        first = (str(e).splitlines() or [""])[0]
+        click.echo(f"podalign: internal error: {type(e).__name__}: {first} "
+                   "(set PODALIGN_DEBUG=1 for the traceback, and please report it)", err=True)
+        sys.exit(1)
     if quiet:
         return
     for line in report_lines(result, min_conf):
