@@ -174,6 +174,21 @@ class ForcedAligner:
         )
 
 
+def _fit_decoder(windows: list[Window], n_tokens: Callable[[int], int]) -> list[Window]:
+    """Split any window whose text is longer than the decoder takes (text the audio lacks can
+    pile up in one window), in two by words, its audio in proportion to their tokens."""
+    out: list[Window] = []
+    for w in windows:
+        counts = [n_tokens(i) for i in w.words]
+        if sum(counts) <= MAX_TOKENS or len(w.words) < 2:
+            out.append(w)
+            continue
+        k = len(w.words) // 2
+        t = w.start + (w.end - w.start) * sum(counts[:k]) / sum(counts)
+        out += _fit_decoder([Window(w.start, t, w.words[:k]), Window(t, w.end, w.words[k:])], n_tokens)
+    return out
+
+
 def align_windows(
     aligner: ForcedAligner,
     audio: np.ndarray,
@@ -187,7 +202,7 @@ def align_windows(
     fits: dict[int, WordFit] = {}
     weighed: list[RivalFit] = []
     rivals = rivals or {}
-    for w in windows:
+    for w in _fit_decoder(windows, lambda i: len(aligner.tokens_for(text_of(i)))):
         pos = {i: k for k, i in enumerate(w.words)}
         local = [Rival(pos[i], pos.get(end - 1, len(w.words) - 1) + 1, text, i, end)
                  for i in w.words for end, text in rivals.get(i, ())]

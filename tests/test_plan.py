@@ -324,3 +324,14 @@ def test_recut_moves_a_squeezed_head_back_and_leaves_good_cuts_alone():
     (_, a), (_, b) = recut_windows(_plan_with([w0, w1]), _fits(spans))
     assert a.words == tuple(range(0, 13)) and b.words == tuple(range(13, 20))
     assert b.start == pytest.approx(12.9) and a.end == b.start
+
+
+def test_windows_longer_than_the_decoder_takes_are_split():
+    from aligner.forced import MAX_TOKENS, _fit_decoder
+
+    w = Window(10.0, 30.0, tuple(range(300)))
+    out = _fit_decoder([w, Window(30.0, 31.0, (300,))], lambda i: 3)  # 900 tokens, then 3
+    assert all(sum(3 for _ in x.words) <= MAX_TOKENS for x in out)
+    assert tuple(i for x in out for i in x.words) == tuple(range(301))
+    assert out[0].start == 10.0 and out[-1].end == 31.0
+    assert all(a.end == b.start for a, b in zip(out, out[1:]))
