@@ -181,7 +181,8 @@ def _sigmoid(x: float) -> float:
 # A region longer than this is a stretch recognition lost, not a place to check: a flag over it
 # would point nowhere in particular.
 MAX_REGION_WORDS = 12
-SAME_SOUND = 0.9  # published and heard sound the same: nothing an ear could check
+SAME_SOUND = 0.9
+RIVAL_FLOOR = -1.0  # published and heard sound the same: nothing an ear could check
 
 
 def evidence_score(c: Candidate, language: str) -> float | None:
@@ -195,7 +196,9 @@ def evidence_score(c: Candidate, language: str) -> float | None:
     if c.sound >= SAME_SOUND and not numbers_differ:
         return None
     per_word = max(-5.0, min(5.0, c.rival_lp_gain / len(r.tokens)))
-    x = (0.8 * (per_word - 1.0)  # the heard words fit the audio better than the published ones
+    # A heard reading that fits the audio worse than the published one says recognition garbled
+    # the place, not that the text is right: it can lower the evidence only so far.
+    x = (0.8 * max(per_word - 1.0, RIVAL_FLOOR)  # the heard words fit the audio better
          + 3.0 * (0.7 - c.sound)  # and do not sound like them
          - 0.8 * (c.min_logprob + 2.5)  # the published words are unlikely under the audio
          - 0.5 * (c.pmi - 0.5))  # and the audio does not support them over silence
