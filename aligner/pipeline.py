@@ -161,11 +161,9 @@ def run_alignment(
             for w in words:
                 if m.char_start <= w.token.char_start < m.char_end:
                     w.heard = m.heard_text
-    unspoken = []
-    for line in transcript.lines:
-        if line.index in set(plan.unspoken_lines):
-            a = line.label[1] if line.label else line.char_start
-            unspoken.append((a, line.char_end))
+    never_said = set(plan.unspoken_lines)
+    unspoken = [(line.label[1] if line.label else line.char_start, line.char_end)
+                for line in transcript.lines if line.index in never_said]
     timings["flag"] = time.perf_counter() - t
     return words, mism, unspoken, plan.matched_fraction
 

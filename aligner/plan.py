@@ -2,12 +2,14 @@
 windows in which the published words are force-aligned.
 
 The evidence is the alignment of published and heard words (``textalign``), read with time in
-mind: a run of published words with no counterpart, squeezed between two points that recognition
-places next to each other, was not said; a stretch of heard speech that takes far longer than the
-published words around it would need holds speech the text lacks.
+mind: a header line with no counterpart was not said; a stretch of heard speech that takes far
+longer than the published words around it would need holds speech the text lacks.  After forced
+alignment, words squeezed into no time (text the audio lacks) and one word stretched over seconds
+(speech the text lacks) are read here too.
 """
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass, field
 
@@ -16,9 +18,9 @@ from .textalign import Pair, align_units, units, word_matches
 from .types import HeardWord, Token, Transcript
 
 HEADER_SPOKEN_MIN = 0.35  # share of a header line's words heard for it to count as said
-INSERT_MIN_S = 2.0
+INSERT_MIN_S = 2.0  # heard speech beyond what the text needs, before it counts as untranscribed
 INSERT_MIN_PROB = 0.45  # mean recognition probability of untranscribed speech
-LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a recognition loop  # heard speech beyond what the text needs, before it counts as untranscribed
+LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a recognition loop
 WINDOW_TARGET_S = 24.0
 EDGE_PAD_S = 0.6
 STRETCH_MIN_S = 2.5  # a word placed over longer than this may hide speech with no text
@@ -85,7 +87,6 @@ def _reliable(idx: list[int], matches: list[list[int]], tokens: list[Token]) -> 
         next_ok = k + 1 < len(idx) and bool(matches[idx[k + 1]])
         if prev_ok or next_ok or len(tokens[i].norm.replace(" ", "")) >= 6:
             out.add(i)
-    # Matches must move forward in time; drop the ones that jump back.
     return out
 
 
@@ -170,9 +171,7 @@ def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]
     SQUEEZE_WORD_S, together under a quarter of the time such words need here."""
     runs, cur = [], []
     for i in plan.spoken:
-        f = fits.get(i)
-        short = f is not None and (f.end - f.start) < SQUEEZE_WORD_S
-        if short:
+        if _squeezed(fits, i):
             cur.append(i)
         else:
             if len(cur) >= SQUEEZE_MIN_WORDS:
@@ -216,7 +215,7 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
         word_last = prev is None or prev.line != tokens[i].line or \
             prev.text.rstrip().endswith((".", "?", "!", "…", ":", ";"))
         g0, g1 = (f.start, f.end - need) if word_last else (f.start + need, f.end)
-        inside = [j for j, h in enumerate(heard) if h.start >= g0 - 0.1 and h.end <= g1 + 0.1]
+        inside = _heard_within(heard, g0 - 0.1, g1 + 0.1)
         if len(inside) < 3 or not _credible_speech([heard[j] for j in inside]):
             continue
         if any(g.start < g1 and g0 < g.end for g in plan.gaps):
@@ -266,6 +265,7 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> lis
         bounds = [(None, None)]
     used = {j for i in spoken if i in anchors for j in matches[i]}  # heard words of anchors
     pos = {i: k for k, i in enumerate(spoken)}
+    starts = _start_order(heard)
     gaps = []
     for a, b in bounds:
         t0 = anchors[a][1] if a is not None else 0.0
@@ -273,8 +273,7 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> lis
         ka = pos[a] + 1 if a is not None else 0
         kb = pos[b] if b is not None else len(spoken)
         between = spoken[ka:kb]
-        free = [j for j, h in enumerate(heard) if t0 - 0.05 <= h.start and h.end <= t1 + 0.05
-                and j not in used]
+        free = [j for j in _heard_within(heard, t0 - 0.05, t1 + 0.05, starts) if j not in used]
         if len(free) < 3:
             continue
         if not _credible_speech([heard[j] for j in free]):
@@ -287,6 +286,20 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> lis
             gaps.append(Gap(heard[best[0]].start, heard[best[-1]].end, best,
                             spoken[kb] if kb < len(spoken) else len(tokens)))
     return gaps
+
+
+def _start_order(heard: list[HeardWord]) -> tuple[list[float], list[int]]:
+    order = sorted(range(len(heard)), key=lambda j: heard[j].start)
+    return [heard[j].start for j in order], order
+
+
+def _heard_within(heard: list[HeardWord], t0: float, t1: float,
+                  starts: tuple[list[float], list[int]] | None = None) -> list[int]:
+    """Indices (in order) of the heard words lying wholly inside [t0, t1]; with ``starts`` from
+    ``_start_order`` a lookup costs the words it returns, not a scan of all of them."""
+    keys, order = starts if starts is not None else _start_order(heard)
+    lo, hi = bisect.bisect_left(keys, t0), bisect.bisect_right(keys, t1)
+    return sorted(j for j in order[lo:hi] if heard[j].end <= t1)
 
 
 def _credible_speech(words: list[HeardWord]) -> bool:
