@@ -185,15 +185,19 @@ SAME_SOUND = 0.9
 RIVAL_FLOOR = -1.0  # published and heard sound the same: nothing an ear could check
 
 
+def numbers_differ(c: Candidate, language: str) -> bool:
+    """Both sides hold a number and recognition was sure of its own."""
+    return bool(c.heard_text) and has_number(c.region.published, language) and \
+        has_number(c.heard_text, language) and c.heard_prob >= 0.5
+
+
 def evidence_score(c: Candidate, language: str) -> float | None:
     """Log-odds-like evidence that the published words are not what is said; None when the
     region cannot be judged (sounds the same, too long, or nothing heard to weigh)."""
     r = c.region
-    numbers_differ = bool(c.heard_text) and has_number(r.published, language) and \
-        has_number(c.heard_text, language) and c.heard_prob >= 0.5
     if c.rival_lp_gain is None or len(r.tokens) > MAX_REGION_WORDS:
         return None
-    if c.sound >= SAME_SOUND and not numbers_differ:
+    if c.sound >= SAME_SOUND and not numbers_differ(c, language):
         return None
     per_word = max(-5.0, min(5.0, c.rival_lp_gain / len(r.tokens)))
     # A heard reading that fits the audio worse than the published one says recognition garbled
@@ -204,7 +208,7 @@ def evidence_score(c: Candidate, language: str) -> float | None:
          - 0.5 * (c.pmi - 0.5))  # and the audio does not support them over silence
     if not c.content:
         x -= 2.0  # function words: recognition slips, rarely editorial errors
-    if numbers_differ:
+    if numbers_differ(c, language):
         x += 4.0  # recognition rarely turns one number into another
     return x
 
@@ -239,6 +243,8 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
             evidence={"sound": round(c.sound, 3), "spelling": round(c.spelling, 3),
                       "min_logprob": round(c.min_logprob, 2), "pmi": round(c.pmi, 2),
                       "heard_prob": round(c.heard_prob, 3), "rival_gain": round(c.rival_lp_gain, 2),
+                      "rival_pmi_gain": round(c.rival_gain, 2), "content": c.content,
+                      "numbers_differ": numbers_differ(c, language),
                       "words": len(r.tokens), "score": round(x, 2), "bar": round(bar, 2)},
         ))
     return out

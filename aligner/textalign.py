@@ -77,7 +77,8 @@ def _anchors(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int, n: 
 
 
 def _dp(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int) -> list[Pair]:
-    """Edit-distance alignment with soft substitution cost (2 * spelling distance)."""
+    """Edit-distance alignment with soft substitution cost (2 * spelling distance), plus free
+    one-to-two steps for joined and split words."""
     n, m = p1 - p0, h1 - h0
     if n == 0:
         return [Pair(None, h0 + j, 0.0) for j in range(m)]
@@ -93,17 +94,27 @@ def _dp(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int) -> list[
     for j in range(m + 1):
         cost[0][j] = float(j)
         back[0][j] = 2
+    # A word written joined on one side and split on the other ("deepmind" / "deep mind") is
+    # one step that pairs the joined unit with both halves, at no cost.
+    pj = [None, None] + [P[p0 + i - 2] + P[p0 + i - 1] for i in range(2, n + 1)]
+    hj = [None, None] + [H[h0 + j - 2] + H[h0 + j - 1] for j in range(2, m + 1)]
     for i in range(1, n + 1):
         pi = P[p0 + i - 1]
         row, prow, brow, srow = cost[i], cost[i - 1], back[i], sims[i - 1]
         for j in range(1, m + 1):
-            s = _sim(pi, H[h0 + j - 1])
+            hjm = H[h0 + j - 1]
+            s = _sim(pi, hjm)
             srow[j - 1] = s
             best, b = prow[j - 1] + 2.0 * (1.0 - s), 0
             if prow[j] + 1.0 < best:
                 best, b = prow[j] + 1.0, 1
             if row[j - 1] + 1.0 < best:
                 best, b = row[j - 1] + 1.0, 2
+            if best > 0.0:
+                if i >= 2 and pj[i] == hjm and cost[i - 2][j - 1] < best:
+                    best, b = cost[i - 2][j - 1], 3
+                if j >= 2 and hj[j] == pi and row[j - 2] < best:
+                    best, b = row[j - 2], 4
             row[j], brow[j] = best, b
     out, i, j = [], n, m
     while i > 0 or j > 0:
@@ -111,6 +122,12 @@ def _dp(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int) -> list[
         if i > 0 and j > 0 and b == 0:
             out.append(Pair(p0 + i - 1, h0 + j - 1, sims[i - 1][j - 1]))
             i, j = i - 1, j - 1
+        elif b == 3 and i > 1 and j > 0:  # two published units, one heard
+            out += [Pair(p0 + i - 1, h0 + j - 1, 1.0), Pair(p0 + i - 2, h0 + j - 1, 1.0)]
+            i, j = i - 2, j - 1
+        elif b == 4 and i > 0 and j > 1:  # one published unit, two heard
+            out += [Pair(p0 + i - 1, h0 + j - 1, 1.0), Pair(p0 + i - 1, h0 + j - 2, 1.0)]
+            i, j = i - 1, j - 2
         elif i > 0 and (b == 1 or j == 0):
             out.append(Pair(p0 + i - 1, None, 0.0))
             i -= 1
@@ -150,7 +167,8 @@ def _align(P, H, p0, p1, h0, h1, n) -> list[Pair]:
 
 
 def align_units(P: list[str], H: list[str], n: int = 4) -> list[Pair]:
-    """Align two unit sequences; every unit of both appears exactly once, in order."""
+    """Align two unit sequences; every unit of both appears in order, once, or twice where a
+    joined word pairs with both halves of its split form."""
     # Anchor the whole sequences first so the inner alignments stay short.
     anchors = _anchors(P, H, 0, len(P), 0, len(H), n) if P and H else []
     return _stitch(P, H, anchors, 0, len(P), 0, len(H), n, 3)
