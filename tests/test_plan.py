@@ -335,3 +335,19 @@ def test_windows_longer_than_the_decoder_takes_are_split():
     assert tuple(i for x in out for i in x.words) == tuple(range(301))
     assert out[0].start == 10.0 and out[-1].end == 31.0
     assert all(a.end == b.start for a, b in zip(out, out[1:]))
+
+
+@pytest.mark.parametrize("published,model_text", [
+    ("pas.", "pas."),  # sentence punctuation stays: Whisper writes it, and times pauses with it
+    ("exactement?", "exactement?"),
+    ("France ?", "France ?"),
+    ("«Bonjour", "Bonjour"),  # quotes and brackets go: they are not said and rarely written so
+    ("capacités. »", "capacités."),
+    ("(ex", "ex"),
+    ("l’équipe", "l'équipe"),
+    ("Ă", "Ă"),  # the seed's single wrong character: nothing to repair
+    ("Ã©tÃ©", "été"),
+])
+def test_clean_for_model(published, model_text):
+    from aligner.forced import clean_for_model
+    assert clean_for_model(published) == model_text
