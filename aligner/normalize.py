@@ -405,21 +405,29 @@ _FUNCTION_WORDS = {
         we you i him us is are was were be been being am do does did have has had will would
         shall should can could may might must not no if then also very just uh um oh well
         which who whom whose what when where why how all any some""".split()),
-    "de": set("der die das den dem des ein eine einen einem einer und oder aber zu in im an am "
-              "auf mit von für ist sind war ich du er sie es wir ihr nicht".split()),
-    "es": set("el la los las un una unos unas y o pero de del a al en con por para que es son "
-              "se lo le les yo tu él ella no".split()),
-    "it": set("il lo la i gli le un uno una e o ma di del della a al in con per che è sono "
-              "si non io tu lui lei".split()),
 }
+
+
+@functools.lru_cache(maxsize=None)
+def _function_words(lang: str) -> frozenset[str]:
+    """French and English: the short lists above (the stop-words package's English list has
+    1,333 entries, "able" and "according" among them, which would hide content words).  Any
+    other language: the stop-words package's list, normalised; none when it has no list."""
+    if lang in _FUNCTION_WORDS:
+        return frozenset(_FUNCTION_WORDS[lang])
+    from stop_words import StopWordError, get_stop_words
+
+    try:
+        words = get_stop_words(lang)
+    except StopWordError:
+        return frozenset()
+    return frozenset(w.lower() for w in words) | frozenset(_clean(w.lower()) for w in words)
 
 
 def is_function_word(norm_word: str, language: str | None) -> bool:
     """True for articles, prepositions, conjunctions, pronouns, auxiliaries and fillers of
-    ``language`` (French and English lists; a few others; unknown languages: English).
-    ``norm_word`` may be raw or normalised; it is normalised here."""
-    lang = base_language(language) or "en"
-    words = _FUNCTION_WORDS.get(lang, _FUNCTION_WORDS["en"])
+    ``language`` (no language: English).  ``norm_word`` may be raw or normalised."""
+    words = _function_words(base_language(language) or "en")
     w = norm_word.strip().lower()
     if w in words:
         return True

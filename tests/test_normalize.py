@@ -98,3 +98,21 @@ def test_function_words():
     assert is_function_word("the", "en")
     assert not is_function_word("chat", "fr")
     assert not is_function_word("room", "en")
+    assert not is_function_word("able", "en")  # the short English list, not the package's
+
+
+@pytest.mark.parametrize("lang,function,content", [
+    ("de", ["der", "und", "nicht"], ["Haus", "Bundeskanzler"]),
+    ("es", ["pero", "los", "que"], ["casa", "Madrid"]),
+    ("ru", ["и", "не"], ["дом"]),
+    ("pt-BR", ["não", "com"], ["cidade"]),
+])
+def test_function_words_of_other_languages(lang, function, content):
+    """Languages beyond French and English get the stop-words package's list, not English's."""
+    assert all(is_function_word(w, lang) for w in function)
+    assert not any(is_function_word(w, lang) for w in content)
+
+
+def test_function_words_unknown_language_has_none():
+    assert not is_function_word("the", "xx")
+    assert not is_function_word("der", "ta")
