@@ -24,6 +24,7 @@ LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a rec
 WINDOW_TARGET_S = 24.0
 EDGE_PAD_S = 0.6
 STRETCH_MIN_S = 2.5  # a word placed over longer than this may hide speech with no text
+UNHEARD_INSERT_MIN_S = 4.0  # speech (voice activity) with no text and nothing recognised in it
 SQUEEZE_MIN_WORDS = 5
 RECUT_MIN_WORDS = 3
 SQUEEZE_WORD_S = 0.081  # four 20 ms alignment steps
@@ -216,11 +217,18 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
             prev.text.rstrip().endswith((".", "?", "!", "…", ":", ";"))
         g0, g1 = (f.start, f.end - need) if word_last else (f.start + need, f.end)
         inside = _heard_within(heard, g0 - 0.1, g1 + 0.1)
-        if len(inside) < 3 or not _credible_speech([heard[j] for j in inside]):
+        if len(inside) >= 3 and _credible_speech([heard[j] for j in inside]):
+            span = heard[inside[0]].start, heard[inside[-1]].end
+        else:
+            # Recognition gave nothing credible there (speech in another language, singing,
+            # crosstalk): the voice activity alone must then show a long stretch of speech.
+            pieces = [(max(a, g0), min(b, g1)) for a, b in speech if min(b, g1) > max(a, g0)]
+            if sum(b - a for a, b in pieces) < UNHEARD_INSERT_MIN_S:
+                continue
+            span = pieces[0][0], pieces[-1][1]
+        if any(g.start < span[1] and span[0] < g.end for g in plan.gaps):
             continue
-        if any(g.start < g1 and g0 < g.end for g in plan.gaps):
-            continue
-        gap = Gap(heard[inside[0]].start, heard[inside[-1]].end, inside, i)
+        gap = Gap(span[0], span[1], inside, i)
         w0, w1 = (f.end - need, f.end) if word_last else (f.start, f.start + need)
         out.append((gap, i, w0, w1))
     return out
@@ -368,6 +376,27 @@ def _silence_between(t0: float, t1: float, speech: list[tuple[float, float]]):
     return best
 
 
+def _unheard_edge(spoken, anchors, tokens, unit_s, speech, duration, at_end: bool) -> float:
+    """Where the opening (or closing) words before the first (after the last) anchor may start
+    (end).  Normally their estimate holds; but when voice activity shows far less speech there
+    than they need (noise can hide a quiet voice from it, and recognition then misses them too),
+    they get the audio beyond, up to twice the time they need: text the audio really lacks is
+    still found later, squeezed into no time."""
+    keys = [i for i in spoken if i in anchors]
+    if not keys:
+        return duration if at_end else 0.0
+    if at_end:
+        rest, t = [i for i in spoken if i > keys[-1]], anchors[keys[-1]][1]
+    else:
+        rest, t = [i for i in spoken if i < keys[0]], anchors[keys[0]][0]
+    need = sum(_n_units(tokens[i]) for i in rest) * unit_s
+    lo, hi = (t, t + 2 * need + 1.0) if at_end else (t - 2 * need - 1.0, t)
+    have = sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in speech)
+    if not rest or have >= 0.5 * need:
+        return 0.0 if at_end else duration
+    return min(duration, hi) if at_end else max(0.0, lo)
+
+
 def _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech) -> list[Window]:
     """Cut the spoken words into windows of at most 30 s, in pauses between anchored words,
     and never across speech with no text.  A window starts and ends just inside speech: the
@@ -398,6 +427,11 @@ def _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech) -> list[Wi
         t_first = est[spoken[0]]
         w_start = cut_at(t_first - 2.0, t_first + 0.2)[1] if speech else t_first - 2.0
         w_start = min(max(0.0, w_start), max(0.0, t_first - 0.1))
+        w_start = min(w_start, _unheard_edge(spoken, anchors, tokens, unit_s, speech, duration, False))
+        if spoken[0] not in anchors:  # unheard opening words start with the speech they are in
+            run = next(((a, b) for a, b in speech if a <= t_first <= b), None)
+            if run is not None:
+                w_start = min(w_start, max(0.0, run[0] - EDGE_S))
     for k, i in enumerate(spoken):
         g = gap_before.get(i)
         if cur and g is not None:
@@ -422,6 +456,8 @@ def _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech) -> list[Wi
     if cur:
         tail = end_of(cur[-1]) + EDGE_PAD_S + 2.0
         last_gap = gap_before.get(len(tokens))
+        if last_gap is None:
+            tail = max(tail, _unheard_edge(spoken, anchors, tokens, unit_s, speech, duration, True))
         end = min(duration, tail if last_gap is None else min(tail, last_gap.start))
         end = min(end, w_start + MAX_WINDOW_S)
         windows.append(Window(w_start, max(end, w_start + 0.5), tuple(cur)))

@@ -7,7 +7,7 @@ import pytest
 
 from aligner.forced import MAX_WINDOW_S, Window, WordFit
 from aligner.normalize import norm_token
-from aligner.plan import Plan, make_plan, recut_windows, squeezed_runs
+from aligner.plan import Plan, make_plan, recut_windows, squeezed_runs, stretched_words
 from aligner.transcript import parse_transcript
 from aligner.types import HeardWord
 
@@ -351,3 +351,54 @@ def test_windows_longer_than_the_decoder_takes_are_split():
 def test_clean_for_model(published, model_text):
     from aligner.forced import clean_for_model
     assert clean_for_model(published) == model_text
+
+
+# ------------------------------------------------------------- speech recognition missed
+
+
+def _stretch_setup(heard_inside: list[HeardWord]):
+    """Twenty words at STEP each, word 10 stretched over 10 s of voice activity."""
+    t = _long_transcript(n_words=60, seed=1)
+    idx = list(range(20))
+    fits, tcur = {}, 0.0
+    for i in idx:
+        d = 10.0 if i == 10 else STEP
+        fits[i] = WordFit(i, tcur, tcur + d, 0.5, -1.0, 1.0)
+        tcur += d
+    plan = Plan(spoken=idx, unspoken_lines=[], omitted_runs=[], gaps=[],
+                windows=[Window(0.0, tcur, tuple(idx))], matches=[[] for _ in t.tokens],
+                anchors={}, unit_seconds=STEP)
+    speech = [(0.0, tcur)]
+    return plan, fits, t.tokens, speech
+
+
+def test_stretched_word_over_unrecognised_speech_is_an_insertion():
+    """Speech recognition gave nothing for (another language, singing): the voice activity
+    inside the stretched word is reported as speech with no text."""
+    plan, fits, tokens, speech = _stretch_setup([])
+    found = stretched_words(plan, fits, tokens, [], speech)
+    assert len(found) == 1
+    gap, i, w0, w1 = found[0]
+    assert i == 10 and gap.heard == []
+    assert gap.end - gap.start > 8.0
+    assert w1 - w0 < 1.0  # the word keeps only its own share
+
+
+def test_stretched_word_over_silence_is_no_insertion():
+    plan, fits, tokens, _ = _stretch_setup([])
+    f = fits[10]
+    speech = [(0.0, f.start + 0.5), (f.end - 0.5, 20.0)]  # a long pause, not speech
+    assert stretched_words(plan, fits, tokens, [], speech) == []
+
+
+def test_unheard_opening_words_get_the_speech_they_are_in(tr):
+    """Recognition missed the first turn (noise hid it from voice activity at the threshold
+    recognition uses): its window starts where the run of speech around it starts, not at an
+    estimate from the average speaking rate that would squeeze the turn."""
+    tl = Timeline(t0=10.0)
+    for li in (2, 3, 4):
+        tl.say(_line_words(tr, li))
+    speech = [(1.0, 25.0), (25.2, tl.t)]
+    plan = make_plan(tr, tl.words, tl.t + 1.0, speech)
+    assert plan.spoken[0] == _line_tokens(tr, 1)[0]
+    assert plan.windows[0].start == pytest.approx(1.0 - 0.1, abs=1e-6)

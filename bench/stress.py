@@ -1,0 +1,173 @@
+"""Robustness: the real-speech case made harder in the ways real episodes are, scored the same way.
+
+Each variant is built from ``fleurs-fr`` (real read French, ten clips) with its truth moved to
+match, then run through ``python -m aligner`` and ``score.py`` like any case:
+
+- ``noise-10db``: noise mixed in at 10 dB below each reader's speech (a noisy recording);
+- ``opus-16k``: re-encoded to Opus at 16 kbit/s (a low-bitrate podcast feed);
+- ``edited``: one clip cut from the audio while its text stays (an omission the text does not
+  know of), and 12 s of unrelated speech in another language spliced in between two clips (an ad
+  the text never mentions).
+
+    python bench/stress.py    # all variants; writes bench/results/stress.json and BENCHMARKS.md
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from aligner.audio import SAMPLE_RATE, decode  # noqa: E402
+from bench.run import RESULTS, _save_json, find_cases, run_podalign, score_case, \
+    write_report  # noqa: E402
+
+SNR_DB = 10.0
+OPUS_BITRATE = 16_000
+CUT_CLIP = 4  # the fifth clip (0-based): its audio goes, its text stays
+AD_AFTER_CLIP = 6  # the ad goes in the pause after the seventh clip
+AD_SOURCE = ("lucier-en", 20.0, 32.0)  # case, seconds: English speech the French text lacks
+
+
+def write_audio(path: Path, samples: np.ndarray, codec: str = "pcm_s16le", bit_rate: int | None = None) -> None:
+    import av
+
+    fmt = {"pcm_s16le": "wav", "libopus": "ogg"}[codec]
+    rate = 48_000 if codec == "libopus" else SAMPLE_RATE
+    with av.open(str(path), "w", format=fmt) as out:
+        st = out.add_stream(codec, rate=rate)
+        st.layout = "mono"
+        if bit_rate:
+            st.bit_rate = bit_rate
+        resampler = av.AudioResampler(format=st.format.name if codec != "libopus" else "s16",
+                                      layout="mono", rate=rate)
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
+        for k in range(0, pcm.size, SAMPLE_RATE):
+            frame = av.AudioFrame.from_ndarray(pcm[None, k:k + SAMPLE_RATE], format="s16", layout="mono")
+            frame.sample_rate = SAMPLE_RATE
+            for rf in resampler.resample(frame):
+                for p in st.encode(rf):
+                    out.mux(p)
+        for rf in resampler.resample(None):
+            for p in st.encode(rf):
+                out.mux(p)
+        for p in st.encode(None):
+            out.mux(p)
+
+
+def noisy(samples: np.ndarray, truth: dict, snr_db: float = SNR_DB, seed: int = 7) -> np.ndarray:
+    """Add noise shaped like a room's (white noise through a gentle low-pass) at ``snr_db`` below
+    each clip's own speech power (the clips were recorded at very different levels; a single
+    level would bury the quietest reader 24 dB under it), the level gliding between clips."""
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal(samples.size).astype(np.float32)
+    noise = np.convolve(noise, np.ones(4, np.float32) / 4, mode="same")  # less hiss, more rumble
+    p_noise = float(np.mean(noise ** 2))
+    mids, gains = [], []
+    for s in truth["segments"]:
+        clip = samples[int(s["start"] * SAMPLE_RATE):int(s["end"] * SAMPLE_RATE)]
+        mids.append((s["start"] + s["end"]) / 2 * SAMPLE_RATE)
+        gains.append(np.sqrt(np.mean(clip ** 2) / p_noise / 10 ** (snr_db / 10)))
+    gain = np.interp(np.arange(samples.size), mids, gains).astype(np.float32)
+    return (samples + gain * noise).astype(np.float32)
+
+
+def edited(samples: np.ndarray, truth: dict, ad: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Cut clip ``CUT_CLIP`` out of the audio (text kept) and splice ``ad`` in after clip
+    ``AD_AFTER_CLIP``; return the new audio and the truth moved to match it."""
+    segs = truth["segments"]
+    cut = segs[CUT_CLIP]
+    # Cut from the end of the clip before to the start of the cut clip's end pause, so the
+    # pauses on either side stay natural.
+    c0 = (segs[CUT_CLIP - 1]["end"] + cut["start"]) / 2
+    c1 = (cut["end"] + segs[CUT_CLIP + 1]["start"]) / 2
+    t_ad = (segs[AD_AFTER_CLIP]["end"] + segs[AD_AFTER_CLIP + 1]["start"]) / 2
+    d_ad = ad.size / SAMPLE_RATE
+
+    def moved(t: float) -> float:
+        t2 = t - (c1 - c0) if t >= c1 else t
+        return t2 + d_ad if t >= t_ad else t2
+
+    a = samples
+    pieces = [a[:int(c0 * SAMPLE_RATE)], a[int(c1 * SAMPLE_RATE):int(t_ad * SAMPLE_RATE)], ad,
+              a[int(t_ad * SAMPLE_RATE):]]
+    out = np.concatenate(pieces).astype(np.float32)
+
+    t = copy.deepcopy(truth)
+    t["audio_seconds"] = round(out.size / SAMPLE_RATE, 3)
+    t["segments"] = [dict(s, start=round(moved(s["start"]), 3), end=round(moved(s["end"]), 3))
+                     for k, s in enumerate(segs) if k != CUT_CLIP]
+    kept = []
+    for e in t["expected"]:
+        span = e.get("transcript_span")
+        if span and cut["src"][0] <= span[0] < cut["src"][1]:
+            continue  # a wrong word inside the cut clip is now part of the omission
+        kept.append(dict(e, start=round(moved(e["start"]), 3), end=round(moved(e["end"]), 3)))
+    at = moved(c0)
+    kept.append({"id": "cut", "kind": "omission", "category": "sentence", "transcript_span": cut["src"],
+                 "transcript_text": "", "spoken_text": "", "start": at, "end": at})
+    ad_start = moved(t_ad) - d_ad
+    kept.append({"id": "ad", "kind": "insertion", "category": "ad", "transcript_span": None,
+                 "transcript_text": "", "spoken_text": "(English speech)", "start": round(ad_start, 3),
+                 "end": round(ad_start + d_ad, 3)})
+    t["expected"] = kept
+    return out, t
+
+
+def variants(work: Path) -> list[tuple[str, Path, Path, dict]]:
+    case = next(c for c in find_cases(None) if c.name == "fleurs-fr")
+    truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
+    transcript = case / "transcript.txt"
+    samples = decode(str(case / "episode.mp3"))
+    out = []
+    p = work / "noise-10db.wav"
+    write_audio(p, noisy(samples, truth))
+    out.append(("noise-10db", p, transcript, truth))
+    p = work / "opus-16k.ogg"
+    write_audio(p, samples, "libopus", OPUS_BITRATE)
+    out.append(("opus-16k", p, transcript, truth))
+    name, a, b = AD_SOURCE
+    other = decode(str(case.parent / name / "episode.mp3"))[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)]
+    audio, t = edited(samples, truth, other)
+    p = work / "edited.wav"
+    write_audio(p, audio)
+    out.append(("edited", p, transcript, t))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="base")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--compute-type", default="auto")
+    args = ap.parse_args(argv)
+    results = {"command": "python bench/stress.py", "variants": {}}
+    with tempfile.TemporaryDirectory(prefix="podalign-stress-") as tmp:
+        for name, audio, transcript, truth in variants(Path(tmp)):
+            r = run_podalign(audio, transcript, args.model, args.device, args.compute_type)
+            row = {k: r.get(k) for k in ("rc", "wall_s", "rss_mb", "error")}
+            if "output" in r:
+                row["score"] = score_case(truth, r["output"])
+            results["variants"][name] = row
+            s = row.get("score", {})
+            print(f"{name}: rc={row['rc']} wall={row['wall_s']} s recall={s.get('recall')} "
+                  f"precision={s.get('precision')} edges={s.get('segment_edge_err_median_ms')}/"
+                  f"{s.get('segment_edge_err_p90_ms')} ms flags: {s.get('flags')} "
+                  f"missed: {s.get('missed')}", flush=True)
+            for f in s.get("wrong_flags", []):
+                print(f"    wrong: {f}")
+    _save_json(RESULTS / "stress.json", results)
+    write_report(REPO / "BENCHMARKS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
