@@ -511,7 +511,8 @@ def render_stress(data: dict) -> list[str]:
          "fleurs-fr made harder the way real episodes are, its truth moved to match, scored by "
          "`score.py` like any case: `noise-10db` (noise 10 dB under each reader), `opus-16k` "
          "(Opus at 16 kbit/s), `edited` (a clip cut from the audio with its text kept: an omission; "
-         "12 s of English speech spliced in: an ad the text never mentions).", "",
+         "12 s of English speech spliced in: an ad the text never mentions), `music-intro` (12 s of "
+         "synthetic music before the first clip).", "",
          "| variant | wall (s) | clip edges median / p90 (ms) | recall | precision | flags | missed |",
          "|---|---|---|---|---|---|---|"]
     for name, row in data.get("variants", {}).items():

@@ -7,7 +7,8 @@ match, then run through ``python -m aligner`` and ``score.py`` like any case:
 - ``opus-16k``: re-encoded to Opus at 16 kbit/s (a low-bitrate podcast feed);
 - ``edited``: one clip cut from the audio while its text stays (an omission the text does not
   know of), and 12 s of unrelated speech in another language spliced in between two clips (an ad
-  the text never mentions).
+  the text never mentions);
+- ``music-intro``: 12 s of synthetic music (chords and a kick drum) before the first clip.
 
     python bench/stress.py    # all variants; writes bench/results/stress.json and BENCHMARKS.md
 """
@@ -122,6 +123,42 @@ def edited(samples: np.ndarray, truth: dict, ad: np.ndarray) -> tuple[np.ndarray
     return out, t
 
 
+def jingle(seconds: float, seed: int = 3) -> np.ndarray:
+    """Synthetic music: a chord progression of harmonic tones with a kick drum on the beat, at
+    speech level.  Podcasts open with such beds; neither recognition nor the report should
+    take them for speech."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    out = np.zeros_like(t)
+    chords = [(220.0, 277.2, 329.6), (196.0, 246.9, 293.7), (174.6, 220.0, 261.6), (196.0, 246.9, 311.1)]
+    bar = 2.0
+    for k, chord in enumerate(chords * int(np.ceil(seconds / bar / len(chords)))):
+        m = (t >= k * bar) & (t < (k + 1) * bar)
+        for f in chord:
+            for h in (1, 2, 3):
+                out[m] += np.sin(2 * np.pi * f * h * t[m] + rng.uniform(0, 6.28)) / (h * 6)
+    beat = 0.5
+    for k in range(int(seconds / beat)):
+        i0 = int(k * beat * SAMPLE_RATE)
+        n = min(int(0.15 * SAMPLE_RATE), out.size - i0)
+        tt = np.arange(n) / SAMPLE_RATE
+        out[i0:i0 + n] += 0.8 * np.sin(2 * np.pi * (60 + 60 * np.exp(-tt * 30)) * tt) * np.exp(-tt * 20)
+    return (0.1 * out / np.max(np.abs(out))).astype(np.float32)
+
+
+def with_music(samples: np.ndarray, truth: dict, intro_s: float = 12.0) -> tuple[np.ndarray, dict]:
+    """A music bed before the first clip; no text, no speech: nothing to report."""
+    music = jingle(intro_s)
+    out = np.concatenate([music, samples]).astype(np.float32)
+    t = copy.deepcopy(truth)
+    t["audio_seconds"] = round(out.size / SAMPLE_RATE, 3)
+    t["segments"] = [dict(s, start=round(s["start"] + intro_s, 3), end=round(s["end"] + intro_s, 3))
+                     for s in truth["segments"]]
+    t["expected"] = [dict(e, start=round(e["start"] + intro_s, 3), end=round(e["end"] + intro_s, 3))
+                     for e in truth["expected"]]
+    return out, t
+
+
 def variants(work: Path) -> list[tuple[str, Path, Path, dict]]:
     case = next(c for c in find_cases(None) if c.name == "fleurs-fr")
     truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
@@ -140,6 +177,10 @@ def variants(work: Path) -> list[tuple[str, Path, Path, dict]]:
     p = work / "edited.wav"
     write_audio(p, audio)
     out.append(("edited", p, transcript, t))
+    audio, t = with_music(samples, truth)
+    p = work / "music-intro.wav"
+    write_audio(p, audio)
+    out.append(("music-intro", p, transcript, t))
     return out
 
 
