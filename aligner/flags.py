@@ -53,7 +53,6 @@ class Candidate:
     pmi: float  # lowest per-word PMI among the published words
     heard_prob: float  # lowest recognition probability among the heard words
     content: bool
-    rival_gain: float | None = None  # PMI of the heard reading minus the published one (log10)
     rival_lp_gain: float | None = None
     focus: list[int] = field(default_factory=list)  # the published tokens a flag points at  # the published side holds a word that is not a function word
 
@@ -134,7 +133,6 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
         heard_prob=min((heard[j].probability for j in region.heard), default=0.0),
         content=any(not is_function_word(u, language)
                     for i in region.tokens for u in transcript.tokens[i].norm.split()),
-        rival_gain=rival.rival_pmi - rival.published_pmi if rival else None,
         rival_lp_gain=rival.rival_lp - rival.published_lp if rival else None,
         focus=core,
     )
@@ -243,7 +241,7 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
             evidence={"sound": round(c.sound, 3), "spelling": round(c.spelling, 3),
                       "min_logprob": round(c.min_logprob, 2), "pmi": round(c.pmi, 2),
                       "heard_prob": round(c.heard_prob, 3), "rival_gain": round(c.rival_lp_gain, 2),
-                      "rival_pmi_gain": round(c.rival_gain, 2), "content": c.content,
+                      "content": c.content,
                       "numbers_differ": numbers_differ(c, language),
                       "words": len(r.tokens), "score": round(x, 2), "bar": round(bar, 2)},
         ))

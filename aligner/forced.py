@@ -44,14 +44,14 @@ class Rival:
 
 @dataclass(frozen=True)
 class RivalFit:
-    """Log10 probabilities (summed) of the published and the rival reading under the audio, and
-    their PMI against silence: the rival fits better when rival_pmi > published_pmi."""
+    """Log10 probabilities (summed) of the published and the rival reading under the audio, with
+    the same words before and after: the rival fits better when rival_lp > published_lp.  (Their
+    PMI against silence was measured too, and separated real differences no better: it is not
+    computed, which halves the cost of weighing.)"""
 
     rival: Rival
     published_lp: float
-    published_pmi: float
     rival_lp: float
-    rival_pmi: float
 
 
 @dataclass(frozen=True)
@@ -149,13 +149,13 @@ class ForcedAligner:
                 float(np.mean(probs[i:j])), float(np.min(lp[i:j])), float(np.mean(lp[i:j] - slp[i:j])),
             ))
         t2 = time.perf_counter()
-        rfits = [self._weigh(enc, n_frames, word_tokens, bounds, lp, slp, r) for r in rivals]
+        rfits = [self._weigh(enc, n_frames, word_tokens, bounds, lp, r) for r in rivals]
         self.rival_seconds += time.perf_counter() - t2
         return fits, rfits
 
-    def _weigh(self, enc, n_frames, word_tokens, bounds, lp, slp, rival: Rival) -> RivalFit:
+    def _weigh(self, enc, n_frames, word_tokens, bounds, lp, rival: Rival) -> RivalFit:
         """Score the rival reading where the published one stands, plus the next published
-        words (an error also lowers the words after it), each against silence as well."""
+        words (an error also lowers the words after it)."""
         k0, k1 = rival.k0, rival.k1
         k2 = min(len(word_tokens), k1 + FOLLOW_WORDS)
         alt = self.tokenizer.encode(" " + rival.text.strip()) if rival.text.strip() else []
@@ -165,16 +165,10 @@ class ForcedAligner:
         n_tail = min(len(alt) + len(follow), len(seq))
         sot = self.tokenizer.sot_sequence
         r = self.model.model.align(enc, sot, [seq], n_frames)[0]
-        s = self.model.model.align(self._silence_encoding(), sot, [seq], n_frames)[0]
         rlp = np.log10(np.clip(np.asarray(r.text_token_probs, dtype=np.float64), 1e-12, 1.0))
-        rslp = np.log10(np.clip(np.asarray(s.text_token_probs, dtype=np.float64), 1e-12, 1.0))
         i, j = int(bounds[k0]), int(bounds[k2])
-        return RivalFit(
-            rival,
-            published_lp=float(lp[i:j].sum()), published_pmi=float((lp[i:j] - slp[i:j]).sum()),
-            rival_lp=float(rlp[-n_tail:].sum()) if n_tail else 0.0,
-            rival_pmi=float((rlp[-n_tail:] - rslp[-n_tail:]).sum()) if n_tail else 0.0,
-        )
+        return RivalFit(rival, published_lp=float(lp[i:j].sum()),
+                        rival_lp=float(rlp[-n_tail:].sum()) if n_tail else 0.0)
 
 
 def _fit_decoder(windows: list[Window], n_tokens: Callable[[int], int]) -> list[Window]:

@@ -43,7 +43,7 @@ def _cand(tokens, published="grand", heard_text="petit", *, sound=0.3, spelling=
     reg = Region(list(tokens), [0], published, heard_text, char_start, char_end)
     return Candidate(region=reg, heard_text=heard_text, start=start, end=end, sound=sound,
                      spelling=spelling, min_logprob=min_logprob, pmi=pmi, heard_prob=heard_prob,
-                     content=content, rival_gain=rival_lp_gain, rival_lp_gain=rival_lp_gain,
+                     content=content, rival_lp_gain=rival_lp_gain,
                      focus=list(focus_ if focus_ is not None else tokens))
 
 
@@ -233,14 +233,13 @@ def test_evidence_measures_region(tr, plan_and_heard):
     plan, heard = plan_and_heard
     reg = regions(tr, plan, heard, "fr")[0]
     fits = {5: _fit(5, -0.5), 6: WordFit(6, 2.0, 2.4, 0.01, -3.5, -0.2), 7: _fit(7, -0.4)}
-    rf = RivalFit(Rival(0, 1, reg.heard_text, 6, 7), published_lp=-5.0, published_pmi=-1.0,
-                  rival_lp=-1.0, rival_pmi=2.0)
+    rf = RivalFit(Rival(0, 1, reg.heard_text, 6, 7), published_lp=-5.0, rival_lp=-1.0)
     c = evidence(tr, reg, heard, fits, "fr", rf)
     assert c.focus == [6]
     assert (c.start, c.end) == (2.0, 2.4)
     assert c.min_logprob == pytest.approx(-3.5) and c.pmi == pytest.approx(-0.2)
     assert c.heard_prob == pytest.approx(0.9)
-    assert c.rival_lp_gain == pytest.approx(4.0) and c.rival_gain == pytest.approx(3.0)
+    assert c.rival_lp_gain == pytest.approx(4.0)
     assert c.content is True
     assert 0.0 <= c.sound <= 1.0 and 0.0 <= c.spelling < 1.0
     assert evidence(tr, reg, heard, fits, "fr", None).rival_lp_gain is None
