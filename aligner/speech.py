@@ -15,13 +15,30 @@ from .audio import SAMPLE_RATE
 MIN_TRIM_S = 0.04
 
 
-def speech_intervals(audio: np.ndarray) -> list[tuple[float, float]]:
+VAD_CHUNK_S = 300.0  # voice activity is found this much audio at a time
+JOIN_S = 0.05  # intervals this close across a chunk boundary are one
+
+
+def speech_intervals(audio: np.ndarray, chunk_s: float = VAD_CHUNK_S) -> list[tuple[float, float]]:
+    """Speech regions in seconds.  faster-whisper's VAD holds about four copies of the audio it
+    is given (padding, framing with context, batches): ~1 GB per audio hour at its peak.  Given
+    five minutes at a time it holds a few tens of MB, whatever the length; a region that runs
+    across a boundary is joined again."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     opts = VadOptions(threshold=0.35, min_silence_duration_ms=120, speech_pad_ms=40,
                       min_speech_duration_ms=60)
-    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE)
-            for c in get_speech_timestamps(audio, opts)]
+    step = int(chunk_s * SAMPLE_RATE)
+    out: list[tuple[float, float]] = []
+    for k in range(0, max(1, audio.size), step):
+        t0 = k / SAMPLE_RATE
+        for c in get_speech_timestamps(audio[k:k + step], opts):
+            a, b = t0 + c["start"] / SAMPLE_RATE, t0 + c["end"] / SAMPLE_RATE
+            if out and a - out[-1][1] <= JOIN_S:
+                out[-1] = (out[-1][0], max(out[-1][1], b))
+            else:
+                out.append((a, b))
+    return out
 
 
 PAUSE_BEFORE = tuple(".?!…;:,»)\"")  # punctuation after which a speaker pauses

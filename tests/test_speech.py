@@ -84,3 +84,23 @@ def test_input_not_mutated_and_length_kept():
     out = _snap(spans, ["fin.", "Bonjour"], [(0.0, 1.2), (2.0, 3.0)])
     assert spans == before
     assert len(out) == len(spans)
+
+
+def test_speech_found_in_chunks_matches_whole_and_joins_across_boundaries():
+    """Voice activity found a few seconds at a time (memory stays flat with length) agrees with
+    one pass over the whole audio; a region cut by a chunk boundary comes back whole."""
+    from pathlib import Path
+
+    from aligner.audio import decode
+    from aligner.speech import speech_intervals
+
+    audio = decode(str(Path(__file__).parent / "data" / "fleurs-2clips.ogg"))
+    whole = speech_intervals(audio, chunk_s=1e9)
+    chunked = speech_intervals(audio, chunk_s=3.0)
+    total = sum(b - a for a, b in whole)
+    assert total > 5.0
+    assert sum(b - a for a, b in chunked) == pytest.approx(total, rel=0.1)
+    # no region ends on a boundary with the next one starting right there
+    assert all(start - end > 0.05 for (_, end), (start, _) in zip(chunked, chunked[1:]))
+    assert all(a < b for a, b in chunked)
+    assert [a for a, _ in chunked] == sorted(a for a, _ in chunked)
