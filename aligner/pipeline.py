@@ -19,7 +19,7 @@ from . import model as model_mod
 from .errors import TranscriptMismatch
 from .flags import decide, evidence, regions, rivals, structural
 from .forced import ForcedAligner, WordFit, align_windows
-from .plan import Plan, make_plan, recut_windows, squeezed_runs, stretched_words
+from .plan import Plan, make_plan, recut_windows, squeezed_runs, stretched_words, text_heard_again
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
 from .transcript import parse_transcript, read_transcript
@@ -87,6 +87,12 @@ def _time_confidence(f: WordFit, heard: bool) -> float:
     return round(float(min(1.0, 0.35 + 0.4 * support + (0.25 if heard else 0.0))), 3)
 
 
+def _rehear(model, audio: np.ndarray, language: str, t0: float, t1: float) -> list[str]:
+    """Recognise one stretch again on its own; its normalised words."""
+    a, b = int(t0 * audio_mod.SAMPLE_RATE), int(t1 * audio_mod.SAMPLE_RATE)
+    return [w.norm for w in recognize(model, audio[a:b], language)]
+
+
 def run_alignment(
     audio: np.ndarray,
     transcript: Transcript,
@@ -135,6 +141,10 @@ def run_alignment(
         plan.spoken = [i for i in plan.spoken if i not in gone]
     plan.omitted_runs.sort()
     for gap, i, w0, w1 in stretched_words(plan, fits, transcript.tokens, heard, speech):
+        if not gap.heard_in_it and text_heard_again(
+                _rehear(model, audio, language, gap.start, gap.end), transcript.tokens, plan.spoken,
+                i, language):
+            continue  # recognition had skipped speech we have the text of
         plan.gaps.append(gap)  # speech with no text, hidden inside one word's stretch
         fits[i] = replace(fits[i], start=w0, end=w1)
     plan.gaps.sort(key=lambda g: g.start)

@@ -39,6 +39,7 @@ class Gap:
     end: float
     heard: list[int]
     before_token: int  # index of the first published token after the gap (len(tokens) at the end)
+    heard_in_it: bool = True  # False: only voice activity says there is speech (see stretched_words)
 
 
 @dataclass
@@ -217,21 +218,45 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
             prev.text.rstrip().endswith((".", "?", "!", "…", ":", ";"))
         g0, g1 = (f.start, f.end - need) if word_last else (f.start + need, f.end)
         inside = _heard_within(heard, g0 - 0.1, g1 + 0.1)
-        if len(inside) >= 3 and _credible_speech([heard[j] for j in inside]):
+        heard_in_it = len(inside) >= 3 and _credible_speech([heard[j] for j in inside])
+        if heard_in_it:
             span = heard[inside[0]].start, heard[inside[-1]].end
         else:
             # Recognition gave nothing credible there (speech in another language, singing,
-            # crosstalk): the voice activity alone must then show a long stretch of speech.
+            # crosstalk, or a stretch recognition skipped): the voice activity alone must show a
+            # long stretch of speech, and the caller hears it again (``text_heard_again``).
             pieces = [(max(a, g0), min(b, g1)) for a, b in speech if min(b, g1) > max(a, g0)]
             if sum(b - a for a, b in pieces) < UNHEARD_INSERT_MIN_S:
                 continue
             span = pieces[0][0], pieces[-1][1]
         if any(g.start < span[1] and span[0] < g.end for g in plan.gaps):
             continue
-        gap = Gap(span[0], span[1], inside, i)
+        gap = Gap(span[0], span[1], inside, i, heard_in_it)
         w0, w1 = (f.end - need, f.end) if word_last else (f.start, f.start + need)
         out.append((gap, i, w0, w1))
     return out
+
+
+NEAR_WORDS = 40  # published words either side of a stretch that re-heard speech may be
+REHEARD_OURS = 0.5  # share of re-heard content words found among them: the text we have
+
+
+def text_heard_again(reheard: list[str], tokens: list[Token], spoken: list[int], i: int,
+                     language: str) -> bool:
+    """Whether speech heard again on its own (normalised words) is published text from around
+    token ``i`` (recognition had skipped it) rather than speech with no text at all."""
+    from rapidfuzz.distance import Levenshtein
+
+    from .normalize import is_function_word
+
+    k = spoken.index(i) if i in spoken else 0
+    near = {u for t in spoken[max(0, k - NEAR_WORDS):k + NEAR_WORDS + 1] for u in tokens[t].norm.split()}
+    content = [u for w in reheard for u in w.split() if u and not is_function_word(u, language)]
+    if not content:
+        return False
+    ours = sum(1 for u in content
+               if u in near or any(Levenshtein.normalized_similarity(u, v) >= 0.75 for v in near))
+    return ours / len(content) >= REHEARD_OURS
 
 
 def _touches_edge(run: list[int], windows: list[Window]) -> bool:

@@ -402,3 +402,25 @@ def test_unheard_opening_words_get_the_speech_they_are_in(tr):
     plan = make_plan(tr, tl.words, tl.t + 1.0, speech)
     assert plan.spoken[0] == _line_tokens(tr, 1)[0]
     assert plan.windows[0].start == pytest.approx(1.0 - 0.1, abs=1e-6)
+
+
+def test_text_heard_again_tells_skipped_text_from_speech_with_no_text(tr):
+    """A stretch recognition had skipped, heard again on its own: if it is the published words
+    around the stretch, it is not speech with no text; another language's words are."""
+    from aligner.plan import text_heard_again
+
+    spoken = [t.index for t in tr.tokens if t.line != 0]
+    i = _line_tokens(tr, 3)[3]
+    ours = [norm_token(w, "fr") for w in _line_words(tr, 3)[2:8]]
+    assert text_heard_again(ours, tr.tokens, spoken, i, "fr")
+    assert text_heard_again(ours[:3] + ["euh", "volcans"], tr.tokens, spoken, i, "fr")  # slips too
+    foreign = [norm_token(w, "fr") for w in "this episode is brought to you by our sponsor".split()]
+    assert not text_heard_again(foreign, tr.tokens, spoken, i, "fr")
+    assert not text_heard_again([], tr.tokens, spoken, i, "fr")  # nothing heard: no evidence of text
+    # only the words around the stretch count: the same words far from it are not "ours"
+    from aligner.plan import NEAR_WORDS
+    t = _long_transcript(n_words=4 * NEAR_WORDS, seed=2)
+    sp = [k.index for k in t.tokens if not k.header]
+    first = [k.norm for k in t.tokens if k.index in sp[:6]]
+    assert text_heard_again(first, t.tokens, sp, sp[3], "fr")
+    assert not text_heard_again(first, t.tokens, sp, sp[-1], "fr")
