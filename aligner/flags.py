@@ -52,9 +52,9 @@ class Candidate:
     min_logprob: float  # lowest log10 probability of a published token under the audio
     pmi: float  # lowest per-word PMI among the published words
     heard_prob: float  # lowest recognition probability among the heard words
-    content: bool
+    content: bool  # the published side holds a word that is not a function word
     rival_lp_gain: float | None = None
-    focus: list[int] = field(default_factory=list)  # the published tokens a flag points at  # the published side holds a word that is not a function word
+    focus: list[int] = field(default_factory=list)  # the published tokens a flag points at
 
 
 def _context(text: str, a: int, b: int) -> str:
@@ -179,8 +179,8 @@ def _sigmoid(x: float) -> float:
 # A region longer than this is a stretch recognition lost, not a place to check: a flag over it
 # would point nowhere in particular.
 MAX_REGION_WORDS = 12
-SAME_SOUND = 0.9
-RIVAL_FLOOR = -1.0  # published and heard sound the same: nothing an ear could check
+SAME_SOUND = 0.9  # published and heard sound the same: nothing an ear could check
+RIVAL_FLOOR = -1.0  # the least a heard reading that fits worse can weigh (per word, see below)
 
 
 def numbers_differ(c: Candidate, language: str) -> bool:
@@ -195,7 +195,8 @@ def evidence_score(c: Candidate, language: str) -> float | None:
     r = c.region
     if c.rival_lp_gain is None or len(r.tokens) > MAX_REGION_WORDS:
         return None
-    if c.sound >= SAME_SOUND and not numbers_differ(c, language):
+    numbers = numbers_differ(c, language)
+    if c.sound >= SAME_SOUND and not numbers:
         return None
     per_word = max(-5.0, min(5.0, c.rival_lp_gain / len(r.tokens)))
     # A heard reading that fits the audio worse than the published one says recognition garbled
@@ -206,7 +207,7 @@ def evidence_score(c: Candidate, language: str) -> float | None:
          - 0.5 * (c.pmi - 0.5))  # and the audio does not support them over silence
     if not c.content:
         x -= 2.0  # function words: recognition slips, rarely editorial errors
-    if numbers_differ(c, language):
+    if numbers:
         x += 4.0  # recognition rarely turns one number into another
     return x
 

@@ -19,8 +19,8 @@ import numpy as np
 from .audio import SAMPLE_RATE
 
 MAX_WINDOW_S = 30.0
-MAX_TOKENS = 440 - 4
-FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects  # decoder length 448, minus the start-of-transcript prompt and end token
+MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
+FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w.,?!;:…]+$")
 
 

@@ -14,7 +14,8 @@ import statistics
 from dataclasses import dataclass, field
 
 from .forced import MAX_WINDOW_S, Window
-from .textalign import Pair, align_units, units, word_matches
+from .normalize import is_function_word
+from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches
 from .types import HeardWord, Token, Transcript
 
 HEADER_SPOKEN_MIN = 0.35  # share of a header line's words heard for it to count as said
@@ -245,17 +246,12 @@ def text_heard_again(reheard: list[str], tokens: list[Token], spoken: list[int],
                      language: str) -> bool:
     """Whether speech heard again on its own (normalised words) is published text from around
     token ``i`` (recognition had skipped it) rather than speech with no text at all."""
-    from rapidfuzz.distance import Levenshtein
-
-    from .normalize import is_function_word
-
     k = spoken.index(i) if i in spoken else 0
     near = {u for t in spoken[max(0, k - NEAR_WORDS):k + NEAR_WORDS + 1] for u in tokens[t].norm.split()}
     content = [u for w in reheard for u in w.split() if u and not is_function_word(u, language)]
     if not content:
         return False
-    ours = sum(1 for u in content
-               if u in near or any(Levenshtein.normalized_similarity(u, v) >= 0.75 for v in near))
+    ours = sum(1 for u in content if any(_sim(u, v) >= MATCH_SIM for v in near))
     return ours / len(content) >= REHEARD_OURS
 
 

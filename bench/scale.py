@@ -22,7 +22,7 @@ import tracemalloc
 import wave
 from pathlib import Path
 
-from bench.run import (REPO, Budget, _clock, _f, _rtf, _say, case_files, load_scorer, measure, run_plain,
+from bench.run import (Budget, _f, _rtf, _say, case_files, load_scorer, measure, run_plain,
                        run_podalign, score_case, shared_dir)
 
 SR = 16000
