@@ -48,8 +48,7 @@ def write_audio(path: Path, samples: np.ndarray, codec: str = "pcm_s16le", bit_r
         st.layout = "mono"
         if bit_rate:
             st.bit_rate = bit_rate
-        resampler = av.AudioResampler(format=st.format.name if codec != "libopus" else "s16",
-                                      layout="mono", rate=rate)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)  # both codecs take s16
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
         for k in range(0, pcm.size, SAMPLE_RATE):
             frame = av.AudioFrame.from_ndarray(pcm[None, k:k + SAMPLE_RATE], format="s16", layout="mono")
