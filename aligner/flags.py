@@ -107,7 +107,7 @@ def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language
         if not ps:
             continue  # heard words with no published counterpart: left to the gap finder
         a, b = tokens[ps[0]].char_start, tokens[ps[-1]].char_end
-        pub = " ".join(tokens[i].text for i in ps)
+        pub = " ".join(transcript.spoken_text(tokens[i]) for i in ps)
         heard_text = " ".join(heard[j].text for j in hs)
         if hs and same_words(pub, heard_text, language):
             continue

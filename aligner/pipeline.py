@@ -120,16 +120,20 @@ def run_alignment(
 
     regs = regions(transcript, plan, heard, language)
     aligner = ForcedAligner(model, language)
+
+    def said(i: int) -> str:  # the words aligned: sound notes glued to them left out
+        return transcript.spoken_text(transcript.tokens[i])
+
     progress.stage("aligning", total=len(plan.spoken))
     t = time.perf_counter()
-    fits, weighed = align_windows(aligner, audio, plan.windows,
-                                  lambda i: transcript.tokens[i].text, rivals(regs), progress.advance)
+    fits, weighed = align_windows(aligner, audio, plan.windows, said, rivals(regs),
+                                  progress.advance)
     recut = recut_windows(plan, fits)
     if recut:  # a cut in the wrong place: align the windows on either side of it again
         for k, w in recut:
             plan.windows[k] = w
         more_fits, more_weighed = align_windows(aligner, audio, [w for _, w in recut],
-                                                lambda i: transcript.tokens[i].text, rivals(regs))
+                                                said, rivals(regs))
         fits.update(more_fits)
         weighed += more_weighed
     by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}  # later ones win

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from . import normalize
+from . import nonspeech, normalize
 from .errors import InputNotFound, TranscriptError
 from .types import Line, Token, Transcript
 
@@ -182,12 +182,27 @@ def _looks_like_name(name: str) -> bool:
     return lower <= 2
 
 
-def _find_labels(lines: list[tuple[int, int]], text: str) -> dict[int, tuple[str, int, int, int]]:
-    """Line number -> (name, name_start, colon_end, text_start), absolute offsets."""
+def _timed_name(line: str) -> tuple[str, int, int, int] | None:
+    """(name, name_start, label_end, text_start) for a "Speaker 1  0:03" line: all label."""
+    m = nonspeech.TIMED_NAME.match(line)
+    if not m:
+        return None
+    name = m.group("name").strip(" \t\u00a0\u202f")
+    if not 1 <= len(_name_words(name)) <= 5:
+        return None
+    return name, m.start("name"), len(line), len(line)
+
+
+def _find_labels(lines: list[tuple[int, int]], text: str,
+                 original: str | None = None) -> dict[int, tuple[str, int, int, int]]:
+    """Line number -> (name, name_start, colon_end, text_start), absolute offsets.  ``text`` is
+    the transcript with what is not said masked out; ``original`` (default: ``text``) is read
+    for labels that are a name and a time stamp alone on a line."""
+    original = text if original is None else original
     cands: dict[int, tuple[str, int, int, int]] = {}
     counts: dict[str, int] = {}
     for i, (s, e) in enumerate(lines):
-        lab = _syntactic_label(text[s:e])
+        lab = _syntactic_label(text[s:e]) or _timed_name(original[s:_line_end(original, s)])
         if lab is None:
             continue
         name, ns, ce, ts = lab
@@ -236,6 +251,11 @@ def _split_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _line_end(text: str, start: int) -> int:
+    m = re.compile(r"[^\r\n]*").match(text, start)
+    return m.end() if m else start
+
+
 def _is_word(chunk: str) -> bool:
     return any(c.isalnum() for c in chunk)
 
@@ -252,8 +272,9 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
       ("?", "«", "—", emoji) are glued to the previous token of the line, else to the next one,
       and dropped only when the line has no word.
     """
-    spans = _split_lines(text)
-    labels = _find_labels(spans, text)
+    said = nonspeech.mask(text)  # same offsets; time stamps and sound notes are blanks
+    spans = _split_lines(said)
+    labels = _find_labels(spans, said, text)
     any_label = bool(labels)
     speakers: list[str] = []
     canonical: dict[str, str] = {}
@@ -280,7 +301,7 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
                           label=label_span, header=header))
         # chunks of the line body
         chunks = [(body_start + m.start(), body_start + m.end())
-                  for m in re.finditer(r"\S+", text[body_start:le])]
+                  for m in re.finditer(r"\S+", said[body_start:le])]
         spans_out: list[list[int]] = []
         pending_start: int | None = None
         for cs, ce_ in chunks:
@@ -292,9 +313,8 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
             elif pending_start is None:
                 pending_start = cs
         for cs, ce_ in spans_out:
-            t = text[cs:ce_]
-            tokens.append(Token(index=len(tokens), text=t, char_start=cs, char_end=ce_,
-                                norm=normalize.norm_token(t, language), speaker=line_speaker,
+            tokens.append(Token(index=len(tokens), text=text[cs:ce_], char_start=cs, char_end=ce_,
+                                norm=normalize.norm_token(said[cs:ce_], language), speaker=line_speaker,
                                 line=li, header=header))
     return Transcript(text=text, encoding=encoding, language_hint=language, lines=lines,
-                      tokens=tokens, speakers=speakers)
+                      tokens=tokens, speakers=speakers, said=said if said != text else "")

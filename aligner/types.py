@@ -49,6 +49,18 @@ class Transcript:
     lines: list[Line]
     tokens: list[Token]
     speakers: list[str]  # in order of first appearance
+    # ``text`` with what is not meant to be said (time stamps, "[Musique]", "(rires)") blanked
+    # out, same offsets (see nonspeech.mask); empty when nothing was masked.
+    said: str = ""
+
+    def spoken_text(self, token: Token) -> str:
+        """What of ``token`` is said: its text without sound notes glued to it ("tous (rires)."
+        -> "tous."), for alignment and comparison; ``token.text`` is what subtitles show."""
+        out = ""
+        for piece in (self.said or self.text)[token.char_start:token.char_end].split():
+            glue = out and not any(c.isalnum() for c in piece)  # punctuation stays on its word
+            out += piece if glue or not out else " " + piece
+        return out
 
 
 @dataclass(frozen=True)

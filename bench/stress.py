@@ -8,7 +8,10 @@ match, then run through ``python -m aligner`` and ``score.py`` like any case:
 - ``edited``: one clip cut from the audio while its text stays (an omission the text does not
   know of), and 12 s of unrelated speech in another language spliced in between two clips (an ad
   the text never mentions);
-- ``music-intro``: 12 s of synthetic music (chords and a kick drum) before the first clip.
+- ``music-intro``: 12 s of synthetic music (chords and a kick drum) before the first clip;
+- ``service-notes``: the audio as is, the transcript as transcription services export it: a time
+  stamp before each turn ("[00:00:47] Lecteur 2 : ..."), a "[Musique]" line between turns and a
+  "(rires)" inside each turn; none of it is said, so the report should not change.
 
     python bench/stress.py    # all variants; writes bench/results/stress.json and BENCHMARKS.md
 """
@@ -158,6 +161,44 @@ def with_music(samples: np.ndarray, truth: dict, intro_s: float = 12.0) -> tuple
     return out, t
 
 
+def with_notes(text: str, truth: dict) -> tuple[str, dict]:
+    """Time stamps, "[Musique]" lines and "(rires)" written into the transcript (outside every
+    span the truth points at); the truth's character offsets moved to match."""
+    spans = [tuple(e["transcript_span"]) for e in truth["expected"] if e.get("transcript_span")]
+    inserts: list[tuple[int, str]] = []
+    for s in truth["segments"]:
+        a, b = s["src"]
+        line = text.rfind("\n", 0, a) + 1  # the clip's turn starts its line
+        t = int(s["start"])
+        inserts.append((line, f"[Musique]\n[{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}] "))
+        gaps = [k for k in range(a, b) if text[k] == " "]
+        at = next((k for k in gaps[1:] if not any(x <= k < y for x, y in spans)), None)
+        if at is not None:
+            inserts.append((at, " (rires)"))  # after the clip's second word
+    inserts.sort()
+
+    def start(p: int) -> int:  # text inserted at p goes before what starts there
+        return p + sum(len(x) for q, x in inserts if q <= p)
+
+    def end(p: int) -> int:  # ... and after what ends there
+        return p + sum(len(x) for q, x in inserts if q < p)
+
+    out, last = [], 0
+    for q, x in inserts:
+        out += [text[last:q], x]
+        last = q
+    out.append(text[last:])
+    t = copy.deepcopy(truth)
+    t["segments"] = [dict(s, src=[start(s["src"][0]), end(s["src"][1])]) for s in truth["segments"]]
+    t["expected"] = [dict(e, transcript_span=[start(e["transcript_span"][0]), end(e["transcript_span"][1])])
+                     if e.get("transcript_span") else dict(e) for e in truth["expected"]]
+    t["unspoken"] = [[start(a), end(b)] for a, b in truth.get("unspoken", [])]
+    for w in t.get("words") or []:
+        if w.get("src"):
+            w["src"] = [start(w["src"][0]), end(w["src"][1])]
+    return "".join(out), t
+
+
 def variants(work: Path) -> list[tuple[str, Path, Path, dict]]:
     case = next(c for c in find_cases(None) if c.name == "fleurs-fr")
     truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
@@ -180,6 +221,10 @@ def variants(work: Path) -> list[tuple[str, Path, Path, dict]]:
     p = work / "music-intro.wav"
     write_audio(p, audio)
     out.append(("music-intro", p, transcript, t))
+    text, t = with_notes(transcript.read_text(encoding="utf-8"), truth)
+    p = work / "service-notes.txt"
+    p.write_text(text, encoding="utf-8")
+    out.append(("service-notes", case / "episode.mp3", p, t))
     return out
 
 
