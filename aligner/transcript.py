@@ -109,10 +109,14 @@ def read_transcript(path, language: str | None = None) -> Transcript:
 # ---------------------------------------------------------------------------------------------
 # Speaker labels
 
-# "Name :" / "Name:" / "Name\u00a0:" at the very start of a line (leading spaces allowed).
+# "Name :" / "Name:" / "Name\u00a0:" at the very start of a line (leading spaces allowed), the
+# name possibly followed by a role in parentheses ("Aude Durand (Kyutai) :") and set in Markdown
+# bold ("**Aude Durand :**", "**Paul** :", "__Paul__:").
 _LABEL_RE = re.compile(
-    r"[ \t]*(?P<name>[^\W\d_](?:[^\W_]|[\-'’. \u00a0\u202f\t])*?)"
-    r"[ \t\u00a0\u202f]*(?P<colon>[:：])(?!\d)(?P<after>[ \t\u00a0\u202f]*)"
+    r"[ \t]*(?P<bold>\*\*|__)?(?P<name>[^\W\d_](?:[^\W_]|[\-'’. \u00a0\u202f\t])*?)"
+    r"(?:[ \t\u00a0\u202f]*\((?P<role>[^()\r\n]{1,40})\))?"
+    r"(?(bold)(?:\*\*|__)?)[ \t\u00a0\u202f]*(?P<colon>[:：])(?(bold)(?:\*\*|__)?)(?!\d)"
+    r"(?P<after>[ \t\u00a0\u202f]*)"
 )
 _PARTICLES = {
     "de", "du", "des", "d'", "d’", "la", "le", "les", "van", "von", "der", "den", "di", "da",

@@ -169,3 +169,17 @@ def test_mojibake_repaired_in_norm_only():
     t = parse_transcript("Il a crÃ©Ã© Kyutai")
     tok = t.tokens[2]
     assert tok.text == "crÃ©Ã©" and tok.norm == "cree"
+
+
+def test_labels_in_markdown_bold_and_with_a_role():
+    tr = parse_transcript("Titre\n**Aude Durand :** Bonjour à tous.\n**Paul Martin** : Merci.\n"
+                          "Aude Durand (Kyutai) : Oui.\n__Paul Martin__: Non.\n", language="fr")
+    assert tr.speakers == ["Aude Durand", "Paul Martin"]
+    assert [(t.text, t.speaker) for t in tr.tokens] == [
+        ("Titre", None), ("Bonjour", "Aude Durand"), ("à", "Aude Durand"), ("tous.", "Aude Durand"),
+        ("Merci.", "Paul Martin"), ("Oui.", "Aude Durand"), ("Non.", "Paul Martin")]
+
+
+def test_a_parenthesis_before_a_colon_inside_a_turn_is_text():
+    tr = parse_transcript("Aude : Bonjour\nAude : il a dit (en riant) : non\n", language="fr")
+    assert [t.text for t in tr.tokens] == ["Bonjour", "il", "a", "dit", "(en", "riant) :", "non"]
