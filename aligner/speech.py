@@ -92,4 +92,30 @@ def snap_words(spans: list[tuple[float, float]], texts: list[str], new_turn: lis
         b = e if e - b < MIN_TRIM_S else b
         if b > a:
             out[k] = (a, b)
+    return _move_stranded(out, texts, new_turn, intervals)
+
+
+STRANDED_PAUSE_S = 0.5  # silence after a turn's first word that says it was placed too early
+
+
+def _move_stranded(out: list[tuple[float, float]], texts: list[str], new_turn: list[bool],
+                   intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The first word of a turn or sentence placed against the end of the one before, with a
+    pause after it and the rest of its sentence beyond: alignment took the previous speaker's
+    last syllable for it ("... des grondements le | (2 s) | même mois").  Speakers pause
+    before a turn, not after its first word, so it moves to the start of the speech after the
+    pause, and the word before gets its time back."""
+    out = list(out)
+    for k in range(1, len(out) - 1):
+        if new_turn[k + 1] or texts[k].rstrip().endswith(PAUSE_BEFORE):
+            continue
+        if not (new_turn[k] or texts[k - 1].rstrip().endswith(PAUSE_BEFORE)):
+            continue
+        (ps, pe), (s, e), (ns, ne) = out[k - 1], out[k], out[k + 1]
+        if abs(pe - s) > 0.02 or ns - e < STRANDED_PAUSE_S:
+            continue
+        if any(a < ns - 0.05 and b > e + 0.05 for a, b in intervals):
+            continue  # speech in between: the pause is not silence
+        d = min(e - s, (ne - ns) / 2)
+        out[k - 1], out[k], out[k + 1] = (ps, e), (ns, ns + d), (ns + d, ne)
     return out

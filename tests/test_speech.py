@@ -104,3 +104,26 @@ def test_speech_found_in_chunks_matches_whole_and_joins_across_boundaries():
     assert all(start - end > 0.05 for (_, end), (start, _) in zip(chunked, chunked[1:]))
     assert all(a < b for a, b in chunked)
     assert [a for a, _ in chunked] == sorted(a for a, _ in chunked)
+
+
+# A turn's first word placed against the previous speaker's last one, a pause after it.
+_STRANDED = dict(texts=["grondements", "le", "même", "mois"], new_turn=[False, True, False, False],
+                 spans=[(1.0, 2.0), (2.0, 2.2), (4.0, 4.3), (4.3, 4.6)])
+
+
+def test_a_turns_first_word_stranded_before_a_pause_moves_after_it():
+    out = snap_words(_STRANDED["spans"], _STRANDED["texts"], _STRANDED["new_turn"],
+                     [(0.9, 2.2), (4.0, 5.0)])
+    assert out[0] == (1.0, 2.2)  # the previous word gets its tail back
+    assert out[1] == pytest.approx((4.0, 4.15))
+    assert out[2] == pytest.approx((4.15, 4.3))
+    assert out[3] == (4.3, 4.6)
+
+
+def test_a_first_word_followed_by_speech_or_ending_a_sentence_stays():
+    spans, texts, turn = _STRANDED["spans"], _STRANDED["texts"], _STRANDED["new_turn"]
+    assert snap_words(spans, texts, turn, [(0.9, 5.0)])[1] == (2.0, 2.2)  # no pause: it stays
+    said = ["grondements", "Oui.", "même", "mois"]  # "Oui." then a pause: as said
+    assert snap_words(spans, said, turn, [(0.9, 2.2), (4.0, 5.0)])[1] == (2.0, 2.2)
+    mid = [False, False, False, False]  # inside a sentence: a hesitation, not a misplacement
+    assert snap_words(spans, texts, mid, [(0.9, 2.2), (4.0, 5.0)])[1] == (2.0, 2.2)
