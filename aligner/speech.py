@@ -95,27 +95,52 @@ def snap_words(spans: list[tuple[float, float]], texts: list[str], new_turn: lis
     return _move_stranded(out, texts, new_turn, intervals)
 
 
-STRANDED_PAUSE_S = 0.5  # silence after a turn's first word that says it was placed too early
+STRANDED_PAUSE_S = 0.5  # silence early in a turn that says its first words were placed too early
+STRANDED_WORDS = 3  # at most this many first words of a turn moved past it
+STRANDED_SPEECH_S = 1.0  # ... holding at most this much speech before the pause
+
+
+def _silences(intervals: list[tuple[float, float]], t0: float, t1: float, min_s: float):
+    """Pauses of at least ``min_s`` between speech regions, starting in [t0, t1]."""
+    return [(a, b) for (_, a), (b, _) in zip(intervals, intervals[1:])
+            if t0 <= a <= t1 and b - a >= min_s]
 
 
 def _move_stranded(out: list[tuple[float, float]], texts: list[str], new_turn: list[bool],
                    intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The first word of a turn or sentence placed against the end of the one before, with a
-    pause after it and the rest of its sentence beyond: alignment took the previous speaker's
-    last syllable for it ("... des grondements le | (2 s) | même mois").  Speakers pause
-    before a turn, not after its first word, so it moves to the start of the speech after the
-    pause, and the word before gets its time back."""
+    """The first words of a turn or sentence placed against the end of the one before, with a
+    pause right after them and the rest of their sentence beyond: alignment took the previous
+    speaker's last syllables for them ("... des grondements le | 2 s | même mois", "...
+    l'université par exem- | 1 s | -ple des étudiants").  Speakers pause before a turn, not
+    after its first word, so they move to the start of the speech after the pause, and the
+    word before gets its time back."""
     out = list(out)
-    for k in range(1, len(out) - 1):
-        if new_turn[k + 1] or texts[k].rstrip().endswith(PAUSE_BEFORE):
-            continue
+    n = len(out)
+    for k in range(1, n - 1):
         if not (new_turn[k] or texts[k - 1].rstrip().endswith(PAUSE_BEFORE)):
             continue
-        (ps, pe), (s, e), (ns, ne) = out[k - 1], out[k], out[k + 1]
-        if abs(pe - s) > 0.02 or ns - e < STRANDED_PAUSE_S:
+        s = out[k][0]
+        if abs(out[k - 1][1] - s) > 0.02:
+            continue  # the turn does not touch the one before
+        last = min(k + STRANDED_WORDS, n - 1) - 1
+        pauses = _silences(intervals, s, min(out[last][1], s + STRANDED_SPEECH_S), STRANDED_PAUSE_S)
+        if not pauses:
             continue
-        if any(a < ns - 0.05 and b > e + 0.05 for a, b in intervals):
-            continue  # speech in between: the pause is not silence
-        d = min(e - s, (ne - ns) / 2)
-        out[k - 1], out[k], out[k + 1] = (ps, e), (ns, ns + d), (ns + d, ne)
+        sa, sb = pauses[0]
+        j = max(i for i in range(k, last + 1) if out[i][0] < sa)
+        if new_turn[j + 1] or out[j + 1][1] <= sb or \
+                any(texts[i].rstrip().endswith(PAUSE_BEFORE) for i in range(k, j + 1)):
+            continue  # the sentence ends before the pause: it is where it was said
+        room = out[j + 1][0] - sb
+        moved = j + 1 - k
+        if room < 0.1 * moved:  # the next word took the speech after the pause: share it
+            room = (out[j + 1][1] - sb) / 2
+            out[j + 1] = (sb + room, out[j + 1][1])
+        out[k - 1] = (out[k - 1][0], sa)
+        own = [max(0.02, min(e, sa) - a) + max(0.0, e - max(a, sb)) for a, e in out[k:j + 1]]
+        scale = min(1.0, room / sum(own))
+        t = sb
+        for i, d in zip(range(k, j + 1), own):
+            out[i] = (t, t + d * scale)
+            t += d * scale
     return out

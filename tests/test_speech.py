@@ -127,3 +127,15 @@ def test_a_first_word_followed_by_speech_or_ending_a_sentence_stays():
     assert snap_words(spans, said, turn, [(0.9, 2.2), (4.0, 5.0)])[1] == (2.0, 2.2)
     mid = [False, False, False, False]  # inside a sentence: a hesitation, not a misplacement
     assert snap_words(spans, texts, mid, [(0.9, 2.2), (4.0, 5.0)])[1] == (2.0, 2.2)
+
+
+def test_a_turns_first_words_across_a_pause_move_after_it():
+    """"par exem- | pause | -ple des": both words go after the pause, the word before the turn
+    ends where the speech does."""
+    texts = ["l'université", "par", "exemple", "des", "étudiants"]
+    spans = [(85.9, 86.7), (86.7, 86.8), (86.8, 88.5), (88.5, 88.8), (88.8, 89.4)]
+    out = snap_words(spans, texts, [False, True, False, False, False], [(80.0, 87.1), (88.2, 95.0)])
+    assert out[0] == (85.9, 87.1)
+    assert out[1][0] == pytest.approx(88.2) and out[2][1] <= out[3][0] + 1e-9
+    assert out[1][1] == pytest.approx(out[2][0]) and out[2][1] > out[2][0]
+    assert out[4] == (88.8, 89.4)
