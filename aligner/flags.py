@@ -15,7 +15,7 @@ Structural differences (text never said, speech with no text) come from the plan
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
 
@@ -180,6 +180,7 @@ def _sigmoid(x: float) -> float:
 # would point nowhere in particular.
 MAX_REGION_WORDS = 12
 SAME_SOUND = 0.9  # published and heard sound the same: nothing an ear could check
+RIVAL_CAP = 5.0  # the most a heard reading's better fit counts, per published word (log10)
 RIVAL_FLOOR = -1.0  # the least a heard reading that fits worse can weigh (per word, see below)
 
 
@@ -198,7 +199,7 @@ def evidence_score(c: Candidate, language: str) -> float | None:
     numbers = numbers_differ(c, language)
     if c.sound >= SAME_SOUND and not numbers:
         return None
-    per_word = max(-5.0, min(5.0, c.rival_lp_gain / len(r.tokens)))
+    per_word = max(-RIVAL_CAP, min(RIVAL_CAP, c.rival_lp_gain / len(r.tokens)))
     # A heard reading that fits the audio worse than the published one says recognition garbled
     # the place, not that the text is right: it can lower the evidence only so far.
     x = (0.8 * max(per_word - 1.0, RIVAL_FLOOR)  # the heard words fit the audio better
@@ -210,6 +211,15 @@ def evidence_score(c: Candidate, language: str) -> float | None:
     if numbers:
         x += 4.0  # recognition rarely turns one number into another
     return x
+
+
+def could_pass(c: Candidate, language: str, bar: float, min_confidence: float) -> bool:
+    """Whether a candidate could reach ``min_confidence`` however well the heard reading fits
+    the audio: weighing that reading is the costliest measurement, and the score grows with it
+    up to a cap, so a candidate that fails at the cap need not be weighed at all."""
+    best = replace(c, rival_lp_gain=RIVAL_CAP * len(c.region.tokens))
+    x = evidence_score(best, language)
+    return x is not None and _sigmoid(x - bar) >= min_confidence
 
 
 def threshold(matched_fraction: float) -> float:

@@ -10,8 +10,9 @@ independent of how rare the word is.
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import ftfy
 import numpy as np
@@ -106,9 +107,12 @@ class ForcedAligner:
         return self._silence
 
     def align_window(self, audio: np.ndarray, window: Window, texts: list[str],
-                     rivals: list[Rival] = ()) -> tuple[list[WordFit], list[RivalFit]]:
+                     rivals: list[Rival] = (),
+                     worth: Callable[[Rival, dict[int, WordFit]], bool] | None = None,
+                     ) -> tuple[list[WordFit], list[RivalFit]]:
         """Time ``texts`` (the published words of ``window``, in order) inside the window, and
-        weigh each rival reading of a stretch of them against the published one."""
+        weigh each rival reading of a stretch of them against the published one, if ``worth``
+        says, given the window's word fits, that its weight could matter."""
         import time
 
         if not texts:
@@ -149,6 +153,9 @@ class ForcedAligner:
                 float(np.mean(probs[i:j])), float(np.min(lp[i:j])), float(np.mean(lp[i:j] - slp[i:j])),
             ))
         t2 = time.perf_counter()
+        if worth is not None:
+            by_index = {f.index: f for f in fits}
+            rivals = [r for r in rivals if worth(r, by_index)]
         rfits = [self._weigh(enc, n_frames, word_tokens, bounds, lp, r) for r in rivals]
         self.rival_seconds += time.perf_counter() - t2
         return fits, rfits
@@ -193,9 +200,11 @@ def align_windows(
     text_of: Callable[[int], str],
     rivals: dict[int, list[tuple[int, str]]] | None = None,
     progress: Callable[[int], None] | None = None,
+    worth: Callable[[Rival, Mapping[int, WordFit]], bool] | None = None,
 ) -> tuple[dict[int, WordFit], list[RivalFit]]:
     """Align every window.  ``rivals`` maps a published token index (the first of a stretch)
-    to (index after the stretch, rival text) pairs to weigh where the window holds them."""
+    to (index after the stretch, rival text) pairs to weigh where the window holds them, when
+    ``worth`` (given every word fit so far) does not rule it out."""
     fits: dict[int, WordFit] = {}
     weighed: list[RivalFit] = []
     rivals = rivals or {}
@@ -203,7 +212,8 @@ def align_windows(
         pos = {i: k for k, i in enumerate(w.words)}
         local = [Rival(pos[i], pos.get(end - 1, len(w.words) - 1) + 1, text, i, end)
                  for i in w.words for end, text in rivals.get(i, ())]
-        got, rf = aligner.align_window(audio, w, [text_of(i) for i in w.words], local)
+        check = None if worth is None else (lambda r, own: worth(r, ChainMap(own, fits)))
+        got, rf = aligner.align_window(audio, w, [text_of(i) for i in w.words], local, check)
         for f in got:
             fits[f.index] = f
         weighed += rf

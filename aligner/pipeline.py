@@ -17,8 +17,8 @@ import numpy as np
 from . import audio as audio_mod
 from . import model as model_mod
 from .errors import TranscriptMismatch
-from .flags import decide, evidence, regions, rivals, structural
-from .forced import ForcedAligner, WordFit, align_windows
+from .flags import could_pass, decide, evidence, regions, rivals, structural, threshold
+from .forced import ForcedAligner, Rival, WordFit, align_windows
 from .plan import Plan, make_plan, recut_windows, squeezed_runs, stretched_words, text_heard_again
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
@@ -126,14 +126,24 @@ def run_alignment(
 
     progress.stage("aligning", total=len(plan.spoken))
     t = time.perf_counter()
+    bar = threshold(plan.matched_fraction)
+    region_of = {(r.tokens[0], r.heard_text): r for r in regs}
+
+    def worth(rival: Rival, fits_so_far) -> bool:  # could weighing it make a flag?
+        r = region_of.get((rival.first, rival.text))
+        if r is None or any(i not in fits_so_far for i in r.tokens):
+            return True  # not all its words timed yet: weigh it to be safe
+        return could_pass(evidence(transcript, r, heard, fits_so_far, language), language, bar,
+                          min_confidence)
+
     fits, weighed = align_windows(aligner, audio, plan.windows, said, rivals(regs),
-                                  progress.advance)
+                                  progress.advance, worth)
     recut = recut_windows(plan, fits)
     if recut:  # a cut in the wrong place: align the windows on either side of it again
         for k, w in recut:
             plan.windows[k] = w
         more_fits, more_weighed = align_windows(aligner, audio, [w for _, w in recut],
-                                                said, rivals(regs))
+                                                said, rivals(regs), worth=worth)
         fits.update(more_fits)
         weighed += more_weighed
     by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}  # later ones win

@@ -6,8 +6,8 @@ import math
 import pytest
 
 from aligner import flags
-from aligner.flags import (MAX_REGION_WORDS, Candidate, Region, decide, evidence, evidence_score,
-                           focus, regions, rivals, structural, threshold)
+from aligner.flags import (MAX_REGION_WORDS, Candidate, Region, could_pass, decide, evidence,
+                           evidence_score, focus, regions, rivals, structural, threshold)
 from aligner.forced import RivalFit, Rival, WordFit
 from aligner.normalize import norm_token
 from aligner.plan import Gap, Plan, make_plan
@@ -320,3 +320,27 @@ def test_structural_long_gap_is_segment(tr):
 def test_module_constants():
     assert flags.SAME_SOUND == pytest.approx(0.9)
     assert MAX_REGION_WORDS == 12
+
+
+# ------------------------------------------------------------- which readings are worth weighing
+
+@pytest.mark.parametrize("sound,min_logprob,pmi,content", [
+    (0.3, -4.0, -0.5, True), (0.6, -1.0, 1.5, True), (0.5, -0.5, 2.0, False), (0.95, -4.0, 0.0, True)])
+def test_a_reading_not_worth_weighing_never_makes_a_flag(tr, sound, min_logprob, pmi, content):
+    """could_pass is an upper bound: when it says no, no rival gain gives a flag; when it says
+    yes, some gain does (so pruning the weighing never changes the report)."""
+    bar = flags.threshold(0.9)
+    base = dict(sound=sound, min_logprob=min_logprob, pmi=pmi, content=content)
+    worth = could_pass(_cand([5], **base, rival_lp_gain=None), "fr", bar, 0.5)
+    flagged = [bool(decide(tr, [_cand([5], **base, rival_lp_gain=g)], "fr", 0.9, min_confidence=0.5))
+               for g in (-50.0, -2.0, 0.0, 2.0, 4.0, 6.0, 50.0)]
+    assert worth == any(flagged)
+
+
+def test_weighing_is_pruned_only_for_hopeless_candidates():
+    bar = flags.threshold(0.9)
+    assert could_pass(_cand([5], rival_lp_gain=None), "fr", bar, 0.5)  # a clear case
+    assert not could_pass(_cand([5], sound=0.95, rival_lp_gain=None), "fr", bar, 0.5)  # same sound
+    weak = _cand([5], sound=0.6, min_logprob=-0.5, pmi=2.5, rival_lp_gain=None)
+    assert not could_pass(weak, "fr", bar, 0.5)
+    assert could_pass(weak, "fr", bar, 0.0)  # asked for every candidate: all are weighed
