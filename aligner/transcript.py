@@ -103,7 +103,11 @@ def read_transcript(path, language: str | None = None) -> Transcript:
         text, encoding = decode_transcript(data)
     except TranscriptError as exc:
         raise TranscriptError(f"{path}: {exc}") from None
-    return parse_transcript(text, encoding=encoding, language=language)
+    transcript = parse_transcript(text, encoding=encoding, language=language)
+    if not any(t.norm for t in transcript.tokens):
+        raise TranscriptError(f"{path}: the transcript holds no words to align (only speaker labels, "
+                              "time stamps, notes or punctuation)")
+    return transcript
 
 
 # ---------------------------------------------------------------------------------------------

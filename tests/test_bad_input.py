@@ -77,6 +77,14 @@ def test_empty_transcript(clip, tmp_path):
     _check_error(run_cli("align", str(audio), str(empty), "-o", str(out)), 5, "empty", out)
 
 
+def test_transcript_of_notes_and_time_stamps_only(clip, tmp_path):
+    audio, _ = clip
+    notes = tmp_path / "notes.txt"
+    notes.write_text("[Musique]\n00:00:01\n{crosstalk}\n(rires) !\n", encoding="utf-8")
+    out = tmp_path / "out"
+    _check_error(run_cli("align", str(audio), str(notes), "-o", str(out)), 5, "no words to align", out)
+
+
 def test_binary_transcript(clip, tmp_path):
     audio, _ = clip
     out = tmp_path / "out"
