@@ -100,10 +100,17 @@ STRANDED_WORDS = 3  # at most this many first words of a turn moved past it
 STRANDED_SPEECH_S = 1.0  # ... holding at most this much speech before the pause
 
 
-def _silences(intervals: list[tuple[float, float]], t0: float, t1: float, min_s: float):
-    """Pauses of at least ``min_s`` between speech regions, starting in [t0, t1]."""
-    return [(a, b) for (_, a), (b, _) in zip(intervals, intervals[1:])
-            if t0 <= a <= t1 and b - a >= min_s]
+def _silences(intervals: list[tuple[float, float]], ends: list[float], t0: float, t1: float,
+              min_s: float) -> list[tuple[float, float]]:
+    """Pauses of at least ``min_s`` between speech regions, starting in [t0, t1] (``ends``: the
+    regions' ends, for bisection: episodes have thousands of regions)."""
+    out = []
+    k = bisect.bisect_left(ends, t0)
+    while k + 1 < len(intervals) and ends[k] <= t1:
+        if intervals[k + 1][0] - ends[k] >= min_s:
+            out.append((ends[k], intervals[k + 1][0]))
+        k += 1
+    return out
 
 
 def _move_stranded(out: list[tuple[float, float]], texts: list[str], new_turn: list[bool],
@@ -116,6 +123,7 @@ def _move_stranded(out: list[tuple[float, float]], texts: list[str], new_turn: l
     word before gets its time back."""
     out = list(out)
     n = len(out)
+    ends = [b for _, b in intervals]
     for k in range(1, n - 1):
         if not (new_turn[k] or texts[k - 1].rstrip().endswith(PAUSE_BEFORE)):
             continue
@@ -123,12 +131,13 @@ def _move_stranded(out: list[tuple[float, float]], texts: list[str], new_turn: l
         if abs(out[k - 1][1] - s) > 0.02:
             continue  # the turn does not touch the one before
         last = min(k + STRANDED_WORDS, n - 1) - 1
-        pauses = _silences(intervals, s, min(out[last][1], s + STRANDED_SPEECH_S), STRANDED_PAUSE_S)
+        pauses = _silences(intervals, ends, s, min(out[last][1], s + STRANDED_SPEECH_S),
+                           STRANDED_PAUSE_S)
         if not pauses:
             continue
         sa, sb = pauses[0]
-        j = max(i for i in range(k, last + 1) if out[i][0] < sa)
-        if new_turn[j + 1] or out[j + 1][1] <= sb or \
+        j = max((i for i in range(k, last + 1) if out[i][0] < sa), default=None)
+        if j is None or new_turn[j + 1] or out[j + 1][1] <= sb or \
                 any(texts[i].rstrip().endswith(PAUSE_BEFORE) for i in range(k, j + 1)):
             continue  # the sentence ends before the pause: it is where it was said
         room = out[j + 1][0] - sb

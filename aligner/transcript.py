@@ -259,9 +259,11 @@ def _split_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_LINE_REST = re.compile(r"[^\r\n]*")
+
+
 def _line_end(text: str, start: int) -> int:
-    m = re.compile(r"[^\r\n]*").match(text, start)
-    return m.end() if m else start
+    return _LINE_REST.match(text, start).end()
 
 
 def _is_word(chunk: str) -> bool:

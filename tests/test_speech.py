@@ -139,3 +139,11 @@ def test_a_turns_first_words_across_a_pause_move_after_it():
     assert out[1][0] == pytest.approx(88.2) and out[2][1] <= out[3][0] + 1e-9
     assert out[1][1] == pytest.approx(out[2][0]) and out[2][1] > out[2][0]
     assert out[4] == (88.8, 89.4)
+
+
+def test_a_turn_starting_exactly_where_a_pause_starts_is_left_alone():
+    texts = ["fin.", "Le", "début"]
+    spans = [(1.0, 2.0), (2.0, 2.3), (3.0, 3.4)]
+    # The speech ends where "Le" starts: nothing of it lies before the pause to move.
+    out = snap_words(spans, texts, [False, True, False], [(0.5, 2.0), (3.0, 4.0)])
+    assert out[0] == (1.0, 2.0) and out[2] == (3.0, 3.4)
