@@ -154,13 +154,14 @@ def run_alignment(
         gone = set(run)
         plan.spoken = [i for i in plan.spoken if i not in gone]
     plan.omitted_runs.sort()
-    for gap, i, w0, w1 in stretched_words(plan, fits, transcript.tokens, heard, speech):
+    for gap, placed in stretched_words(plan, fits, transcript.tokens, heard, speech):
         if not gap.heard_in_it and text_heard_again(
                 _rehear(model, audio, language, gap.start, gap.end), transcript.tokens, plan.spoken,
-                i, language):
+                gap.before_token, language):
             continue  # recognition had skipped speech we have the text of
-        plan.gaps.append(gap)  # speech with no text, hidden inside one word's stretch
-        fits[i] = replace(fits[i], start=w0, end=w1)
+        plan.gaps.append(gap)  # speech with no text, hidden inside the words' stretch
+        for i, w0, w1 in placed:
+            fits[i] = replace(fits[i], start=w0, end=w1)
     plan.gaps.sort(key=lambda g: g.start)
     fits = snap_fits(fits, transcript, speech)
     timings["encode"] = aligner.encode_seconds

@@ -196,28 +196,64 @@ def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]
     return out
 
 
+STRETCH_RUN_WORDS = 5  # at most this many neighbouring words share a stretch between them
+SLOW_WORD = 3.0  # a word placed over this many times what it needs is slow
+
+
+def _stretches(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:
+    """Runs of published words (positions in ``plan.spoken``) placed over far more time than
+    they need: one word over seconds, or up to STRETCH_RUN_WORDS words of one line among
+    which alignment spread the extra audio (a slow word, a normal one, two slow ones)."""
+    need = [_n_units(tokens[i]) * plan.unit_seconds * 1.5 for i in plan.spoken]
+    dur = [fits[i].end - fits[i].start if i in fits else 0.0 for i in plan.spoken]
+    slow = [d >= max(1.0, SLOW_WORD * n) for d, n in zip(dur, need)]
+    out, k, n = [], 0, len(plan.spoken)
+    while k < n:
+        if dur[k] >= max(STRETCH_MIN_S, 5 * need[k]):
+            out.append([k])  # one word holds it all
+            k += 1
+            continue
+        if not slow[k]:
+            k += 1
+            continue
+        j, last = k, k  # grow over slow words and single normal ones between them, one line
+        while j + 1 < n and j + 1 - k < STRETCH_RUN_WORDS and plan.spoken[j + 1] in fits and \
+                tokens[plan.spoken[j + 1]].line == tokens[plan.spoken[k]].line and \
+                dur[j + 1] < max(STRETCH_MIN_S, 5 * need[j + 1]) and (slow[j + 1] or j == last):
+            j += 1
+            if slow[j]:
+                last = j
+        run = list(range(k, last + 1))
+        took, needs = sum(dur[m] for m in run), sum(need[m] for m in run)
+        if len(run) >= 2 and sum(slow[m] for m in run) >= 2 and took - needs >= STRETCH_MIN_S \
+                and took >= SLOW_WORD * needs:
+            out.append(run)
+        k = last + 1
+    return out
+
+
 def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[HeardWord],
-                    speech: list[tuple[float, float]]) -> list[tuple[Gap, int, float, float]]:
+                    speech: list[tuple[float, float]]) -> list[tuple[Gap, list[tuple[int, float, float]]]]:
     """Speech with no text that recognition's anchors missed: forced alignment has to give the
-    extra audio to some published word, which then lasts seconds instead of a fraction of one.
-    Returns (gap, token, new start, new end): the word keeps its own share of the stretch, on
-    the side of the pause it belongs to (after it when the text before ends a sentence or turn).
+    extra audio to the published words around it, which then last seconds instead of a fraction
+    of one.  Returns (gap, [(token, new start, new end), ...]): the words keep their own share
+    of the stretch, packed on the side of the pause they belong to (after it when the text
+    before ends a sentence or turn).
     """
     out = []
-    for k, i in enumerate(plan.spoken):
-        f = fits.get(i)
-        if f is None:
-            continue
-        need = _n_units(tokens[i]) * plan.unit_seconds * 1.5
-        if f.end - f.start < max(STRETCH_MIN_S, 5 * need):
-            continue
-        talk = sum(max(0.0, min(b, f.end) - max(a, f.start)) for a, b in speech)
+    for run in _stretches(plan, fits, tokens):
+        ids = [plan.spoken[m] for m in run]
+        f0, f1 = fits[ids[0]], fits[ids[-1]]
+        needs = [_n_units(tokens[i]) * plan.unit_seconds * 1.5 for i in ids]
+        need = sum(needs)
+        talk = sum(max(0.0, min(b, f1.end) - max(a, f0.start)) for a, b in speech)
         if talk - need < INSERT_MIN_S:
             continue
+        k = run[0]
         prev = tokens[plan.spoken[k - 1]] if k else None
-        word_last = prev is None or prev.line != tokens[i].line or \
+        word_last = prev is None or prev.line != tokens[ids[0]].line or \
             prev.text.rstrip().endswith((".", "?", "!", "…", ":", ";"))
-        g0, g1 = (f.start, f.end - need) if word_last else (f.start + need, f.end)
+        g0, g1 = (f0.start, f1.end - need) if word_last else (f0.start + need, f1.end)
         inside = _heard_within(heard, g0 - 0.1, g1 + 0.1)
         heard_in_it = len(inside) >= 3 and _credible_speech([heard[j] for j in inside])
         if heard_in_it:
@@ -232,9 +268,13 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
             span = pieces[0][0], pieces[-1][1]
         if any(g.start < span[1] and span[0] < g.end for g in plan.gaps):
             continue
-        gap = Gap(span[0], span[1], inside, i, heard_in_it)
-        w0, w1 = (f.end - need, f.end) if word_last else (f.start, f.start + need)
-        out.append((gap, i, w0, w1))
+        gap = Gap(span[0], span[1], inside, ids[0], heard_in_it)
+        t = f1.end - need if word_last else f0.start
+        placed = []
+        for i, d in zip(ids, needs):
+            placed.append((i, t, t + d))
+            t += d
+        out.append((gap, placed))
     return out
 
 

@@ -378,10 +378,46 @@ def test_stretched_word_over_unrecognised_speech_is_an_insertion():
     plan, fits, tokens, speech = _stretch_setup([])
     found = stretched_words(plan, fits, tokens, [], speech)
     assert len(found) == 1
-    gap, i, w0, w1 = found[0]
+    gap, placed = found[0]
+    [(i, w0, w1)] = placed
     assert i == 10 and gap.heard == []
     assert gap.end - gap.start > 8.0
     assert w1 - w0 < 1.0  # the word keeps only its own share
+
+
+def _spread_setup(durations: dict[int, float]):
+    """Twenty words at STEP each but for ``durations`` (word -> seconds), all voice activity."""
+    plan, fits, tokens, _ = _stretch_setup([])
+    t = 0.0
+    for i in range(20):
+        d = durations.get(i, STEP)
+        fits[i] = WordFit(i, t, t + d, 0.5, -1.0, 1.0)
+        t += d
+    plan.windows = [Window(0.0, t, tuple(range(20)))]
+    return plan, fits, tokens, [(0.0, t)]
+
+
+def test_speech_with_no_text_spread_over_several_words_is_an_insertion():
+    """Alignment may share the extra audio among a few words of a line (slow, normal, slow,
+    slow) rather than give it to one: still speech with no text, and the words keep their
+    share, in order."""
+    plan, fits, tokens, speech = _spread_setup({3: 2.2, 4: STEP, 5: 2.2, 6: 2.2})
+    assert len({tokens[i].line for i in range(3, 7)}) == 1
+    found = stretched_words(plan, fits, tokens, [], speech)
+    assert len(found) == 1
+    gap, placed = found[0]
+    assert [i for i, _, _ in placed] == [3, 4, 5, 6]
+    assert gap.end - gap.start > 5.0
+    assert all(w1 - w0 < 1.0 for _, w0, w1 in placed)
+    assert all(a[2] <= b[1] + 1e-9 for a, b in zip(placed, placed[1:]))  # in order, no overlap
+
+
+def test_a_few_slow_words_are_no_insertion():
+    """Slow speech is not speech with no text: two slow words, too little time beyond need."""
+    plan, fits, tokens, speech = _spread_setup({3: 1.4, 5: 1.4})
+    assert stretched_words(plan, fits, tokens, [], speech) == []
+    plan, fits, tokens, speech = _spread_setup({3: 2.2, 4: STEP, 5: STEP, 6: 2.2})
+    assert stretched_words(plan, fits, tokens, [], speech) == []  # two normal words between
 
 
 def test_stretched_word_over_silence_is_no_insertion():
