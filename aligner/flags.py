@@ -278,7 +278,8 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
         at_edge = not plan.spoken or g.before_token == plan.spoken[0] or g.before_token >= len(tokens)
         cat = "segment" if (at_edge or dur >= 4.0) else ("sentence" if len(words) >= 4 else "word")
         conf = min(0.95, 0.5 + 0.08 * dur)
-        out.append(Mismatch("insertion", cat, g.start, g.end, None, None, "", " ".join(words),
+        out.append(Mismatch("insertion", cat, g.start, g.end, None, None, "",
+                            " ".join(words) or g.heard_again,
                             round(conf, 3), f"{dur:.1f} s of speech with no published text",
                             {"seconds": round(dur, 2), "words": len(words)}))
     return out

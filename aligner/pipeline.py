@@ -87,10 +87,21 @@ def _time_confidence(f: WordFit, heard: bool) -> float:
     return round(float(min(1.0, 0.35 + 0.4 * support + (0.25 if heard else 0.0))), 3)
 
 
-def _rehear(model, audio: np.ndarray, language: str, t0: float, t1: float) -> list[str]:
-    """Recognise one stretch again on its own; its normalised words."""
+def _rehear(model, audio: np.ndarray, language: str, t0: float, t1: float) -> list[HeardWord]:
+    """Recognise one stretch again on its own."""
     a, b = int(t0 * audio_mod.SAMPLE_RATE), int(t1 * audio_mod.SAMPLE_RATE)
-    return [w.norm for w in recognize(model, audio[a:b], language)]
+    return recognize(model, audio[a:b], language)
+
+
+def _heard_as_said(model, audio: np.ndarray, language: str, gap, again: list[HeardWord]) -> str:
+    """What a stretch of speech with no text says, for the report: speech recognition gave
+    nothing for it in the episode's language, often because it is in another one (an ad, a
+    quote), so it is heard once more in the language it sounds like, marked "[en] ..."."""
+    a, b = int(gap.start * audio_mod.SAMPLE_RATE), int(gap.end * audio_mod.SAMPLE_RATE)
+    other = detect_language(model, audio[a:b])
+    if other == language:
+        return " ".join(w.text for w in again)
+    return f"[{other}] " + " ".join(w.text for w in recognize(model, audio[a:b], other))
 
 
 def run_alignment(
@@ -155,10 +166,12 @@ def run_alignment(
         plan.spoken = [i for i in plan.spoken if i not in gone]
     plan.omitted_runs.sort()
     for gap, placed in stretched_words(plan, fits, transcript.tokens, heard, speech):
-        if not gap.heard_in_it and text_heard_again(
-                _rehear(model, audio, language, gap.start, gap.end), transcript.tokens, plan.spoken,
-                gap.before_token, language):
-            continue  # recognition had skipped speech we have the text of
+        if not gap.heard_in_it:
+            again = _rehear(model, audio, language, gap.start, gap.end)
+            if text_heard_again([w.norm for w in again], transcript.tokens, plan.spoken,
+                                gap.before_token, language):
+                continue  # recognition had skipped speech we have the text of
+            gap = replace(gap, heard_again=_heard_as_said(model, audio, language, gap, again))
         plan.gaps.append(gap)  # speech with no text, hidden inside the words' stretch
         for i, w0, w1 in placed:
             fits[i] = replace(fits[i], start=w0, end=w1)

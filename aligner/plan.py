@@ -41,6 +41,7 @@ class Gap:
     heard: list[int]
     before_token: int  # index of the first published token after the gap (len(tokens) at the end)
     heard_in_it: bool = True  # False: only voice activity says there is speech (see stretched_words)
+    heard_again: str = ""  # what recognition made of the stretch heard again on its own
 
 
 @dataclass

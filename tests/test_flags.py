@@ -317,6 +317,14 @@ def test_structural_long_gap_is_segment(tr):
     assert out[0].confidence == pytest.approx(0.95)
 
 
+def test_structural_gap_nothing_was_heard_in_reports_what_was_heard_again(tr):
+    spoken = list(range(len(tr.tokens)))
+    g = Gap(2.0, 9.0, [], before_token=11, heard_in_it=False, heard_again="[en] and now a word")
+    out = structural(tr, _plan(tr, spoken, [], [g]), [], {}, "fr")
+    assert out[0].kind == "insertion" and out[0].heard_text == "[en] and now a word"
+    assert out[0].category == "segment"
+
+
 def test_module_constants():
     assert flags.SAME_SOUND == pytest.approx(0.9)
     assert MAX_REGION_WORDS == 12

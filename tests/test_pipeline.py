@@ -1,0 +1,44 @@
+"""What the report says of speech with no text that recognition could not read (no audio: a small
+stand-in for faster-whisper's model; the real model runs in test_e2e.py)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from aligner.pipeline import _heard_as_said
+from aligner.plan import Gap
+from aligner.types import HeardWord
+
+
+class _Model:
+    """Says the audio is in ``lang`` and hears ``words`` in it, recording the languages asked."""
+
+    def __init__(self, lang: str, words: dict[str, list[str]]):
+        self.lang, self.words, self.asked = lang, words, []
+
+    def detect_language(self, audio):
+        return self.lang, 0.9, [(self.lang, 0.9)]
+
+    def transcribe(self, audio, language=None, **_):
+        self.asked.append(language)
+        ws = [SimpleNamespace(word=" " + w, start=0.1 * k, end=0.1 * k + 0.08, probability=0.9)
+              for k, w in enumerate(self.words.get(language, []))]
+        return iter([SimpleNamespace(words=ws, end=1.0)]), None
+
+
+_GAP = Gap(2.0, 8.0, [], 3, heard_in_it=False)
+_AUDIO = np.zeros(16000 * 10, np.float32)
+_AGAIN = [HeardWord("Mais", 0.0, 0.2, 0.3, "mais"), HeardWord("le", 0.2, 0.3, 0.3, "le")]
+
+
+def test_speech_in_another_language_is_heard_in_it_and_marked():
+    model = _Model("en", {"en": ["and", "now", "a", "word"]})
+    assert _heard_as_said(model, _AUDIO, "fr", _GAP, _AGAIN) == "[en] and now a word"
+    assert model.asked == ["en"]
+
+
+def test_speech_in_the_episodes_language_keeps_what_was_heard_again():
+    model = _Model("fr", {})
+    assert _heard_as_said(model, _AUDIO, "fr", _GAP, _AGAIN) == "Mais le"
+    assert model.asked == []  # no second recognition
