@@ -146,18 +146,28 @@ def align(audio, transcript, outdir, language, model, device, compute_type, form
         return
     for line in report_lines(result, min_conf):
         click.echo(line)
-    timed = sum(1 for w in result.words if w.timed)
-    kinds: dict[str, int] = {}
-    for m in result.mismatches:
-        kinds[m.kind] = kinds.get(m.kind, 0) + 1
-    flags = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
-    click.echo(
-        f"\n{_fmt_time(result.duration)} of audio, {timed}/{len(result.words)} words timed, "
-        f"{len(result.unspoken)} unspoken header span(s), flags: {flags} "
-        f"({result.timings.get('total', 0):.0f} s, {result.device}/{result.compute_type})"
-    )
+    click.echo("\n" + summary_line(result))
     for p in written:
         click.echo(f"wrote {p}")
+
+
+def _counts(keys) -> str:
+    n: dict[str, int] = {}
+    for k in keys:
+        n[k] = n.get(k, 0) + 1
+    return ", ".join(f"{c} {k}" for k, c in sorted(n.items()))
+
+
+def summary_line(result) -> str:
+    """The run in one line: audio length, words timed (and why the others are not), unspoken
+    header spans, flags by kind, time taken."""
+    timed = sum(1 for w in result.words if w.timed)
+    why = _counts(w.reason or "unaligned" for w in result.words if not w.timed)
+    flags = _counts(m.kind for m in result.mismatches) or "none"
+    return (f"{_fmt_time(result.duration)} of audio, {timed}/{len(result.words)} words timed"
+            f"{f' ({why})' if why else ''}, {len(result.unspoken)} unspoken header span(s), "
+            f"flags: {flags} ({result.timings.get('total', 0):.0f} s, "
+            f"{result.device}/{result.compute_type})")
 
 
 def _check_outdir(out: Path) -> None:

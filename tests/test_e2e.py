@@ -71,6 +71,7 @@ def test_header_is_unspoken_and_the_wrong_number_is_flagged_first(aligned):
     assert top["confidence"] >= 0.9
     assert len(flags) <= 4  # a short report, not one line per recognition slip
     assert "dix-huit → 17" in res.stdout or "dix-huit → dix-sept" in res.stdout
+    assert "43/43 words timed, 1 unspoken header span(s)" in res.stdout  # the closing summary
 
 
 def test_subtitles_parse_with_independent_readers(aligned):
