@@ -69,20 +69,16 @@ def test_silent_audio(clip, tmp_path):
                  4, "silent", out)
 
 
-def test_empty_transcript(clip, tmp_path):
+@pytest.mark.parametrize("text,words", [
+    (" \n\n", "holds no text (only whitespace)"),
+    ("[Musique]\n00:00:01\n{crosstalk}\n(rires) !\n", "holds no words to align"),
+])
+def test_transcript_with_nothing_to_align(clip, tmp_path, text, words):
     audio, _ = clip
-    empty = tmp_path / "empty.txt"
-    empty.write_text(" \n\n", encoding="utf-8")
+    path = tmp_path / "transcript.txt"
+    path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    _check_error(run_cli("align", str(audio), str(empty), "-o", str(out)), 5, "empty", out)
-
-
-def test_transcript_of_notes_and_time_stamps_only(clip, tmp_path):
-    audio, _ = clip
-    notes = tmp_path / "notes.txt"
-    notes.write_text("[Musique]\n00:00:01\n{crosstalk}\n(rires) !\n", encoding="utf-8")
-    out = tmp_path / "out"
-    _check_error(run_cli("align", str(audio), str(notes), "-o", str(out)), 5, "no words to align", out)
+    _check_error(run_cli("align", str(audio), str(path), "-o", str(out)), 5, words, out)
 
 
 def test_binary_transcript(clip, tmp_path):
