@@ -17,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from .nonspeech import strip_markup
 from .types import Cue, TimedWord
 
 # Words a line (or a cue) must not end with: articles, prepositions, conjunctions, pronouns that
@@ -108,7 +109,7 @@ def _is_clause_end(text: str) -> bool:
 
 
 def _clean(text: str) -> str:
-    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+    return " ".join(strip_markup(text).replace("\r", " ").replace("\n", " ").split())
 
 
 # --------------------------------------------------------------------------------------------

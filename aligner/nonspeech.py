@@ -2,8 +2,8 @@
 
 Transcripts made by editors and transcription services carry marks no one speaks: time stamps
 ("[00:12:34]", "Speaker 1  0:03", "(01:02)"), sound notes ("[Musique]", "(rires)", "[inaudible]"),
-editorial insertions ("il [le ministre] a dit") and, when a subtitle file is published as the
-transcript, its cue numbers and timing lines.  Aligned as words they would be reported as text
+editorial insertions ("il [le ministre] a dit") and, when a subtitle file or a web page is
+published as the transcript, its cue numbers, timing lines and markup.  Aligned as words they would be reported as text
 never said, on every line.  ``mask`` blanks them out (same length, so every offset still indexes
 the original text); the transcript parser finds labels and words in what remains.
 """
@@ -25,6 +25,10 @@ _LINE_START_TIME = re.compile(r"(?m)^[ \t]*(" + TIMESTAMP + r")(?=[ \t]|$)")
 _CUE_TIMING = re.compile(r"(?m)^[ \t]*" + TIMESTAMP + r"[ \t]*-->[ \t]*" + TIMESTAMP + r"[^\r\n]*$")
 _CUE_NUMBER = re.compile(r"(?m)^[ \t]*\d+[ \t]*(?=\r?\n[ \t]*" + TIMESTAMP + r"[ \t]*-->)")
 _WEBVTT = re.compile(r"\AWEBVTT[^\r\n]*$", re.M)
+# Markup: WebVTT cue tags (<v Aude Durand>, </v>, <i>, <c.loud>, <00:00:01.500>) and the HTML of
+# a transcript page (<p>, <b>, <br/>).  A WebVTT voice tag also names the speaker (VOICE below).
+_TAG = re.compile(r"</?[A-Za-z][^<>\r\n]{0,60}>|<" + TIMESTAMP + r">")
+VOICE = re.compile(r"[ \t]*<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>\r\n]{1,40})>")
 # A speaker's name alone on a line with the time the turn starts ("Speaker 1  0:03", as some
 # transcription services export): a label without a colon, the turn's text on the next lines.
 # Not masked here: the parser decides whether such a line is a label (then it holds no words).
@@ -57,7 +61,7 @@ def _is_sound_note(inner: str) -> bool:
 def spans(text: str) -> list[tuple[int, int]]:
     """Character spans of ``text`` that are not meant to be said, sorted, possibly touching."""
     out: list[tuple[int, int]] = []
-    for rx in (_BRACKETED, _PAREN_TIME, _CUE_TIMING, _CUE_NUMBER, _WEBVTT):
+    for rx in (_BRACKETED, _PAREN_TIME, _CUE_TIMING, _CUE_NUMBER, _WEBVTT, _TAG):
         out += [m.span() for m in rx.finditer(text)]
     out += [m.span(1) for m in _LINE_START_TIME.finditer(text)]
     out += [m.span() for m in _PAREN.finditer(text) if _is_sound_note(m.group(1))]
@@ -73,3 +77,9 @@ def mask(text: str) -> str:
             if chars[i] not in "\r\n":
                 chars[i] = " "
     return "".join(chars)
+
+
+def strip_markup(text: str) -> str:
+    """``text`` without markup tags: what a subtitle shows of a published word that carried
+    some ("beaucoup</i>," -> "beaucoup,")."""
+    return _TAG.sub("", text)

@@ -190,6 +190,15 @@ def _looks_like_name(name: str) -> bool:
     return lower <= 2
 
 
+def _voice_name(line: str) -> tuple[str, int, int, int] | None:
+    """(name, name_start, tag_end, text_start) for a WebVTT cue line opening with <v Name>."""
+    m = nonspeech.VOICE.match(line)
+    if not m:
+        return None
+    name = m.group("name").strip()
+    return name, m.start("name"), m.end(), m.end()
+
+
 def _timed_name(line: str) -> tuple[str, int, int, int] | None:
     """(name, name_start, label_end, text_start) for a "Speaker 1  0:03" line: all label."""
     m = nonspeech.TIMED_NAME.match(line)
@@ -210,7 +219,8 @@ def _find_labels(lines: list[tuple[int, int]], text: str,
     cands: dict[int, tuple[str, int, int, int]] = {}
     counts: dict[str, int] = {}
     for i, (s, e) in enumerate(lines):
-        lab = _syntactic_label(text[s:e]) or _timed_name(original[s:_line_end(original, s)])
+        line = original[s:_line_end(original, s)]
+        lab = _voice_name(line) or _syntactic_label(text[s:e]) or _timed_name(line)
         if lab is None:
             continue
         name, ns, ce, ts = lab

@@ -78,6 +78,13 @@ def test_french_punctuation_and_glued_tokens_kept():
     assert "Qu'est-ce" not in text  # unspoken header never shows
 
 
+def test_markup_carried_by_a_published_word_is_not_shown():
+    b = EpisodeBuilder()
+    b.turn("Paul", ["Merci", "<i>beaucoup</i>,", "Aude."])
+    text = "\n".join(c.text for c in build_cues(b.words))
+    assert "Merci beaucoup, Aude." in text and "<" not in text
+
+
 def test_long_silence_always_breaks():
     b = episode_builder()
     cues = build_cues(b.words)

@@ -86,3 +86,39 @@ def test_plain_transcript_is_untouched():
     tr = parse_transcript(text, language="fr")
     assert tr.said == ""
     assert [t.text for t in tr.tokens] == ["Bonjour.", "Xavier", "Niel", "(Iliad)", "est", "là."]
+
+
+_VTT = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:04.000
+<v Aude Durand>Bonjour à tous.</v>
+
+2
+00:00:04.500 --> 00:00:06.000
+<v.host Paul>Merci <i>beaucoup</i>, Aude.
+
+3
+00:00:06.500 --> 00:00:08.000
+<v Aude Durand>Alors <00:00:07.000>voilà.
+"""
+
+
+def test_a_webvtt_transcript_gives_its_voices_as_speakers_and_its_words():
+    tr = parse_transcript(_VTT, language="fr")
+    assert tr.speakers == ["Aude Durand", "Paul"]
+    assert [(tr.spoken_text(t), t.speaker) for t in tr.tokens] == [
+        ("Bonjour", "Aude Durand"), ("à", "Aude Durand"), ("tous.", "Aude Durand"),
+        ("Merci", "Paul"), ("beaucoup,", "Paul"), ("Aude.", "Paul"),
+        ("Alors", "Aude Durand"), ("voilà.", "Aude Durand")]
+    for t in tr.tokens:
+        assert tr.text[t.char_start:t.char_end] == t.text
+
+
+def test_markup_of_a_web_page_is_not_said_and_not_shown():
+    tr = parse_transcript("<p><b>Aude :</b> Bonjour à tous.</p>\n<p><b>Paul :</b> Merci.</p>\n",
+                          language="fr")
+    assert tr.speakers == ["Aude", "Paul"]
+    assert [tr.spoken_text(t) for t in tr.tokens] == ["Bonjour", "à", "tous.", "Merci."]
+    assert nonspeech.strip_markup("beaucoup</i>,") == "beaucoup,"
+    assert nonspeech.strip_markup("a < b et c > d") == "a < b et c > d"  # not markup
