@@ -19,8 +19,10 @@ TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _BRACKETED = re.compile(r"\[[^\[\]\r\n]{0,80}\]|\{[^{}\r\n]{0,80}\}")
 _PAREN_TIME = re.compile(r"\(\s*" + TIMESTAMP + r"\s*\)")
 _PAREN = re.compile(r"\(([^()\r\n]{1,40})\)")
-# A time stamp opening a line ("00:12:34 Aude Durand : ...", "0:03 - text").
-_LINE_START_TIME = re.compile(r"(?m)^[ \t]*(" + TIMESTAMP + r")(?=[ \t]|$)")
+# A time stamp or range opening a line ("00:12:34 Aude Durand : ...", "0:03 - text",
+# "00:01:02 - 00:01:30 text").
+_LINE_START_TIME = re.compile(r"(?m)^[ \t]*(" + TIMESTAMP + r"(?:[ \t]*[-–—][ \t]*" + TIMESTAMP
+                              + r")?)(?=[ \t]|$)")
 # A subtitle cue's timing line, and the header of a WebVTT file.
 _CUE_TIMING = re.compile(r"(?m)^[ \t]*" + TIMESTAMP + r"[ \t]*-->[ \t]*" + TIMESTAMP + r"[^\r\n]*$")
 _CUE_NUMBER = re.compile(r"(?m)^[ \t]*\d+[ \t]*(?=\r?\n[ \t]*" + TIMESTAMP + r"[ \t]*-->)")

@@ -31,8 +31,8 @@ def test_a_long_aside_naming_a_sound_is_spoken():
 
 
 def test_time_stamps_at_line_start_and_in_parentheses_only():
-    text = "00:01:02 Bonjour\n(01:03) suite à 14:30\n0:05.5 fin"
-    assert _masked_out(text) == ["00:01:02", "(01:03)", "0:05.5"]
+    text = "00:01:02 Bonjour\n(01:03) suite à 14:30\n0:05.5 fin\n01:02 – 01:30 Paul : oui"
+    assert _masked_out(text) == ["00:01:02", "(01:03)", "0:05.5", "01:02 – 01:30"]
 
 
 def test_subtitle_file_numbers_timing_and_header():
