@@ -80,7 +80,9 @@ def main() -> None:
 @click.argument("transcript", type=click.Path(dir_okay=True, path_type=str))
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), default=None,
               help="Folder for the outputs (default: beside the audio).")
-@click.option("--language", default=None, help="Language code (fr, en, ...); detected if omitted.")
+@click.option("--language", default=None,
+              help="Language code (fr, en, ...); if omitted, read from the transcript's words, "
+                   "else detected from the audio.")
 @click.option("--model", default="base", show_default=True,
               help="'base' (bundled), a size name or hub id, or a local CTranslate2 folder.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)

@@ -33,6 +33,7 @@ __all__ = [
     "number_words",
     "has_number",
     "base_language",
+    "text_language",
 ]
 
 # Letters that NFKD does not decompose into base + combining mark.
@@ -422,6 +423,40 @@ def _function_words(lang: str) -> frozenset[str]:
     except StopWordError:
         return frozenset()
     return frozenset(w.lower() for w in words) | frozenset(_clean(w.lower()) for w in words)
+
+
+TEXT_LANGUAGE_MIN = 0.2  # share of words that must be function words of the language found
+TEXT_LANGUAGE_MARGIN = 1.25  # ... and how much more often than those of the runner-up
+
+
+@functools.lru_cache(maxsize=None)
+def _stop_lists() -> dict[str, frozenset[str]]:
+    """Every stop-words list, normalised, by Whisper's language code (Norwegian: "no")."""
+    from stop_words import LANGUAGE_MAPPING, get_stop_words
+
+    out = {}
+    for code in LANGUAGE_MAPPING:
+        words = get_stop_words(code)
+        out["no" if code == "nb" else code] = (frozenset(w.lower() for w in words)
+                                               | frozenset(_clean(w.lower()) for w in words))
+    return out
+
+
+def text_language(texts: list[str]) -> str | None:
+    """The language a text (its words as written) is in, from how many of its words are
+    function words of each language; None when no language stands out (too short, close
+    languages).  A published transcript says its language more reliably than the audio's first
+    seconds, which may be music or an ad in another language.  Numbers are left out: spelling
+    them needs the language."""
+    words = [w for t in texts for w in _clean(t.lower()).split() if not any(c.isdigit() for c in w)]
+    if len(words) < 5:
+        return None
+    scores = sorted(((sum(1 for w in words if w in s) / len(words), lang)
+                     for lang, s in _stop_lists().items()), reverse=True)
+    (best, lang), (second, _) = scores[0], scores[1]
+    if best >= TEXT_LANGUAGE_MIN and best >= TEXT_LANGUAGE_MARGIN * second:
+        return lang
+    return None
 
 
 def is_function_word(norm_word: str, language: str | None) -> bool:

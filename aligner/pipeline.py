@@ -19,7 +19,9 @@ from . import model as model_mod
 from .errors import TranscriptMismatch
 from .flags import could_pass, decide, evidence, regions, rivals, structural, threshold
 from .forced import ForcedAligner, Rival, WordFit, align_windows
-from .plan import Plan, make_plan, recut_windows, squeezed_runs, stretched_words, text_heard_again
+from .normalize import text_language
+from .plan import (Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_runs,
+                   stretched_words, text_heard_again)
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
 from .transcript import parse_transcript, read_transcript
@@ -87,21 +89,30 @@ def _time_confidence(f: WordFit, heard: bool) -> float:
     return round(float(min(1.0, 0.35 + 0.4 * support + (0.25 if heard else 0.0))), 3)
 
 
+def _in_gap(w: HeardWord, gaps) -> bool:
+    """A heard word inside speech with no text: what it differs from is that speech, reported
+    once as such, not a published word it happened to be aligned with."""
+    return any(g.start - NEAR_GAP_S <= w.start and w.end <= g.end + NEAR_GAP_S for g in gaps)
+
+
 def _rehear(model, audio: np.ndarray, language: str, t0: float, t1: float) -> list[HeardWord]:
     """Recognise one stretch again on its own."""
     a, b = int(t0 * audio_mod.SAMPLE_RATE), int(t1 * audio_mod.SAMPLE_RATE)
     return recognize(model, audio[a:b], language)
 
 
-def _heard_as_said(model, audio: np.ndarray, language: str, gap, again: list[HeardWord]) -> str:
-    """What a stretch of speech with no text says, for the report: speech recognition gave
-    nothing for it in the episode's language, often because it is in another one (an ad, a
-    quote), so it is heard once more in the language it sounds like, marked "[en] ..."."""
+def _heard_as_said(model, audio: np.ndarray, language: str, gap,
+                   again: list[HeardWord]) -> tuple[str, list[HeardWord]]:
+    """What a stretch of speech with no text says, for the report, and the words heard: speech
+    recognition gave nothing for it in the episode's language, often because it is in another
+    one (an ad, a quote), so it is heard once more in the language it sounds like, marked
+    "[en] ..."."""
     a, b = int(gap.start * audio_mod.SAMPLE_RATE), int(gap.end * audio_mod.SAMPLE_RATE)
     other = detect_language(model, audio[a:b])
     if other == language:
-        return " ".join(w.text for w in again)
-    return f"[{other}] " + " ".join(w.text for w in recognize(model, audio[a:b], other))
+        return " ".join(w.text for w in again), again
+    words = recognize(model, audio[a:b], other)
+    return f"[{other}] " + " ".join(w.text for w in words), words
 
 
 def run_alignment(
@@ -171,10 +182,19 @@ def run_alignment(
             if text_heard_again([w.norm for w in again], transcript.tokens, plan.spoken,
                                 gap.before_token, language):
                 continue  # recognition had skipped speech we have the text of
-            gap = replace(gap, heard_again=_heard_as_said(model, audio, language, gap, again))
+            gap = replace(gap, heard_again=_heard_as_said(model, audio, language, gap, again)[0])
         plan.gaps.append(gap)  # speech with no text, hidden inside the words' stretch
         for i, w0, w1 in placed:
             fits[i] = replace(fits[i], start=w0, end=w1)
+    for gap in edge_speech(plan, fits, transcript.tokens, heard, speech, duration):
+        again = _rehear(model, audio, language, gap.start, gap.end)
+        if text_heard_again([w.norm for w in again], transcript.tokens, plan.spoken,
+                            gap.before_token if gap.before_token in plan.spoken else plan.spoken[-1],
+                            language):
+            continue
+        said, words = _heard_as_said(model, audio, language, gap, again)
+        if credible_speech(words):  # not music or noise that voice activity took for speech
+            plan.gaps.append(replace(gap, heard_again=said))
     plan.gaps.sort(key=lambda g: g.start)
     fits = snap_fits(fits, transcript, speech)
     timings["encode"] = aligner.encode_seconds
@@ -186,7 +206,8 @@ def run_alignment(
     times = {w.token.index: (w.start, w.end) for w in words if w.timed}
     mism = structural(transcript, plan, heard, times, language)
     omitted = {i for run in plan.omitted_runs for i in run}
-    regs = [r for r in regs if not omitted.intersection(r.tokens)]
+    regs = [r for r in regs if not omitted.intersection(r.tokens)
+            and not (r.heard and all(_in_gap(heard[j], plan.gaps) for j in r.heard))]
     cands = [c for r in regs if (c := evidence(transcript, r, heard, fits, language,
                                                        by_first.get((r.tokens[0], r.heard_text))))]
     subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
@@ -225,7 +246,9 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
                                                        opts.cpu_threads)
     timings["load_model"] = time.perf_counter() - t
 
-    language = opts.language or transcript.language_hint or detect_language(model, samples)
+    language = (opts.language or transcript.language_hint
+                or text_language([tok.text for tok in transcript.tokens])
+                or detect_language(model, samples))
     if transcript.language_hint != language:  # numbers are matched as words of this language
         transcript = parse_transcript(transcript.text, transcript.encoding, language)
     progress.stage("recognising", total=round(duration, 1))

@@ -279,6 +279,36 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
     return out
 
 
+def edge_speech(plan: Plan, fits: dict, tokens: list[Token], heard: list[HeardWord],
+                speech: list[tuple[float, float]], duration: float) -> list[Gap]:
+    """Speech before the first published word or after the last that recognition gave nothing
+    credible for (an intro or an ad in another language, recognised in the episode's): no word
+    is stretched over it, since no window covers it.  Voice activity must show at least
+    UNHEARD_INSERT_MIN_S of speech there; the caller hears it again before reporting it."""
+    timed = [i for i in plan.spoken if i in fits]
+    if not timed:
+        return []
+    out = []
+    for a, b, before in ((0.0, fits[timed[0]].start, timed[0]),
+                         (fits[timed[-1]].end, duration, len(tokens))):
+        pieces = [(max(x, a), min(y, b)) for x, y in speech if min(y, b) > max(x, a)]
+        if sum(y - x for x, y in pieces) < UNHEARD_INSERT_MIN_S:
+            continue
+        span = pieces[0][0], pieces[-1][1]
+        if any(g.start < span[1] and span[0] < g.end for g in plan.gaps):
+            continue  # already found from what recognition heard there
+        inside = _heard_within(heard, span[0] - 0.1, span[1] + 0.1)
+        if len(inside) >= 3 and _credible_speech([heard[j] for j in inside]):
+            continue  # heard, and the plan judged it: not ours to second-guess
+        out.append(Gap(span[0], span[1], [], before, heard_in_it=False))
+    return out
+
+
+def credible_speech(words: list[HeardWord]) -> bool:
+    """At least three heard words that look like speech (see ``_credible_speech``)."""
+    return len(words) >= 3 and _credible_speech(words)
+
+
 NEAR_WORDS = 40  # published words either side of a stretch that re-heard speech may be
 REHEARD_OURS = 0.5  # share of re-heard content words found among them: the text we have
 

@@ -512,7 +512,8 @@ def render_stress(data: dict) -> list[str]:
          "`score.py` like any case: `noise-10db` (noise 10 dB under each reader), `opus-16k` "
          "(Opus at 16 kbit/s), `edited` (a clip cut from the audio with its text kept: an omission; "
          "12 s of English speech spliced in: an ad the text never mentions), `music-intro` (12 s of "
-         "synthetic music before the first clip), `service-notes` (the transcript with a time stamp "
+         "synthetic music before the first clip), `foreign-intro` (35 s of English speech before the "
+         "first clip), `service-notes` (the transcript with a time stamp "
          "before each turn, \"[Musique]\" lines and \"(rires)\" inside turns, as transcription "
          "services export it: nothing of it is said).", "",
          "| variant | wall (s) | clip edges median / p90 (ms) | recall | precision | flags | missed |",

@@ -9,6 +9,8 @@ match, then run through ``python -m aligner`` and ``score.py`` like any case:
   know of), and 12 s of unrelated speech in another language spliced in between two clips (an ad
   the text never mentions);
 - ``music-intro``: 12 s of synthetic music (chords and a kick drum) before the first clip;
+- ``foreign-intro``: 35 s of English speech (the start of ``lucier-en``) before the first clip:
+  an intro or ad in another language, which the text never mentions;
 - ``service-notes``: the audio as is, the transcript as transcription services export it: a time
   stamp before each turn ("[00:00:47] Lecteur 2 : ..."), a "[Musique]" line between turns and a
   "(rires)" inside each turn; none of it is said, so the report should not change.
@@ -39,6 +41,7 @@ OPUS_BITRATE = 16_000
 CUT_CLIP = 4  # the fifth clip (0-based): its audio goes, its text stays
 AD_AFTER_CLIP = 6  # the ad goes in the pause after the seventh clip
 AD_SOURCE = ("lucier-en", 20.0, 32.0)  # case, seconds: English speech the French text lacks
+FOREIGN_INTRO = ("lucier-en", 0.0, 35.0, 7.0)  # case, seconds, where its speech starts
 
 
 def write_audio(path: Path, samples: np.ndarray, codec: str = "pcm_s16le", bit_rate: int | None = None) -> None:
@@ -161,6 +164,23 @@ def with_music(samples: np.ndarray, truth: dict, intro_s: float = 12.0) -> tuple
     return out, t
 
 
+def with_intro(samples: np.ndarray, truth: dict, intro: np.ndarray, speech_from: float
+               ) -> tuple[np.ndarray, dict]:
+    """``intro`` before the first clip: speech (from ``speech_from`` s into it) the text lacks."""
+    d = intro.size / SAMPLE_RATE
+    out = np.concatenate([intro, samples]).astype(np.float32)
+    t = copy.deepcopy(truth)
+    t["audio_seconds"] = round(out.size / SAMPLE_RATE, 3)
+    t["segments"] = [dict(s, start=round(s["start"] + d, 3), end=round(s["end"] + d, 3))
+                     for s in truth["segments"]]
+    t["expected"] = [dict(e, start=round(e["start"] + d, 3), end=round(e["end"] + d, 3))
+                     for e in truth["expected"]]
+    t["expected"].append({"id": "intro", "kind": "insertion", "category": "intro",
+                          "transcript_span": None, "transcript_text": "",
+                          "spoken_text": "(English speech)", "start": speech_from, "end": round(d, 3)})
+    return out, t
+
+
 def with_notes(text: str, truth: dict) -> tuple[str, dict]:
     """Time stamps, "[Musique]" lines and "(rires)" written into the transcript (outside every
     span the truth points at); the truth's character offsets moved to match."""
@@ -221,6 +241,12 @@ def variants(work: Path) -> list[tuple[str, Path, Path, dict]]:
     p = work / "music-intro.wav"
     write_audio(p, audio)
     out.append(("music-intro", p, transcript, t))
+    name, a, b, speech_from = FOREIGN_INTRO
+    intro = decode(str(case.parent / name / "episode.mp3"))[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)]
+    audio, t = with_intro(samples, truth, intro, speech_from)
+    p = work / "foreign-intro.wav"
+    write_audio(p, audio)
+    out.append(("foreign-intro", p, transcript, t))
     text, t = with_notes(transcript.read_text(encoding="utf-8"), truth)
     p = work / "service-notes.txt"
     p.write_text(text, encoding="utf-8")

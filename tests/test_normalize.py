@@ -116,3 +116,34 @@ def test_function_words_of_other_languages(lang, function, content):
 def test_function_words_unknown_language_has_none():
     assert not is_function_word("the", "xx")
     assert not is_function_word("der", "ta")
+
+
+# ------------------------------------------------------------------ the language of the text
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("fr", "l'accident a eu lieu en terrain montagneux et il semblerait que cela ait été causé par "
+           "un incendie malveillant"),
+    ("en", "I am sitting in a room different from the one you are in now and I am recording the "
+           "sound of my speaking voice"),
+    ("es", "el accidente ocurrió en un terreno montañoso y parece que fue causado por un incendio "
+           "provocado en la noche"),
+    ("de", "der Unfall ereignete sich in bergigem Gelände und scheint durch einen Brandanschlag in "
+           "der Nacht verursacht worden zu sein"),
+    ("it", "l'incidente è avvenuto in un terreno montuoso e sembra che sia stato causato da un "
+           "incendio doloso durante la notte"),
+])
+def test_text_language_from_function_words(lang, text):
+    from aligner.normalize import text_language
+
+    assert text_language(_words(text)) == lang
+
+
+def test_text_language_undecided_when_too_short_or_no_function_words():
+    from aligner.normalize import text_language
+
+    assert text_language(_words("Kyutai Mistral")) is None
+    assert text_language(_words("GPU H100 Nvidia Scaleway Iliad Kyutai")) is None

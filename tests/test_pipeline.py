@@ -34,11 +34,12 @@ _AGAIN = [HeardWord("Mais", 0.0, 0.2, 0.3, "mais"), HeardWord("le", 0.2, 0.3, 0.
 
 def test_speech_in_another_language_is_heard_in_it_and_marked():
     model = _Model("en", {"en": ["and", "now", "a", "word"]})
-    assert _heard_as_said(model, _AUDIO, "fr", _GAP, _AGAIN) == "[en] and now a word"
+    said, words = _heard_as_said(model, _AUDIO, "fr", _GAP, _AGAIN)
+    assert said == "[en] and now a word" and [w.text for w in words] == ["and", "now", "a", "word"]
     assert model.asked == ["en"]
 
 
 def test_speech_in_the_episodes_language_keeps_what_was_heard_again():
     model = _Model("fr", {})
-    assert _heard_as_said(model, _AUDIO, "fr", _GAP, _AGAIN) == "Mais le"
+    assert _heard_as_said(model, _AUDIO, "fr", _GAP, _AGAIN) == ("Mais le", _AGAIN)
     assert model.asked == []  # no second recognition

@@ -7,7 +7,8 @@ import pytest
 
 from aligner.forced import MAX_WINDOW_S, Window, WordFit
 from aligner.normalize import norm_token
-from aligner.plan import Plan, make_plan, recut_windows, squeezed_runs, stretched_words
+from aligner.plan import (Gap, Plan, edge_speech, make_plan, recut_windows, squeezed_runs,
+                          stretched_words)
 from aligner.transcript import parse_transcript
 from aligner.types import HeardWord
 
@@ -418,6 +419,39 @@ def test_a_few_slow_words_are_no_insertion():
     assert stretched_words(plan, fits, tokens, [], speech) == []
     plan, fits, tokens, speech = _spread_setup({3: 2.2, 4: STEP, 5: STEP, 6: 2.2})
     assert stretched_words(plan, fits, tokens, [], speech) == []  # two normal words between
+
+
+def _edges_setup(lead: float):
+    """Twenty words at STEP each starting at ``lead`` seconds, voice activity from 0 s."""
+    plan, fits, tokens, _ = _spread_setup({})
+    fits = {i: WordFit(i, f.start + lead, f.end + lead, 0.5, -1.0, 1.0) for i, f in fits.items()}
+    return plan, fits, tokens
+
+
+def test_speech_before_the_first_word_that_nothing_was_heard_in_is_a_candidate():
+    plan, fits, tokens = _edges_setup(30.0)
+    speech = [(7.0, 20.0), (21.0, 29.5), (30.0, 36.0)]
+    [gap] = edge_speech(plan, fits, tokens, [], speech, 45.0)
+    assert (gap.start, gap.end) == (7.0, 29.5) and gap.before_token == 0
+    assert not gap.heard_in_it and gap.heard == []
+
+
+def test_no_edge_candidate_for_silence_short_speech_or_what_the_plan_found():
+    plan, fits, tokens = _edges_setup(30.0)
+    assert edge_speech(plan, fits, tokens, [], [(30.0, 36.0)], 45.0) == []  # silence before
+    assert edge_speech(plan, fits, tokens, [], [(26.0, 29.0), (30.0, 36.0)], 45.0) == []  # 3 s
+    plan.gaps = [Gap(6.0, 29.0, [0, 1, 2], 0)]
+    assert edge_speech(plan, fits, tokens, [], [(7.0, 29.5), (30.0, 36.0)], 45.0) == []
+    plan.gaps = []
+    heard = [HeardWord(w, 8.0 + k, 8.5 + k, 0.9, w) for k, w in enumerate(["and", "now", "a", "word"])]
+    assert edge_speech(plan, fits, tokens, heard, [(7.0, 29.5), (30.0, 36.0)], 45.0) == []
+
+
+def test_speech_after_the_last_word_is_a_candidate_too():
+    plan, fits, tokens = _edges_setup(0.0)
+    end = max(f.end for f in fits.values())
+    [gap] = edge_speech(plan, fits, tokens, [], [(0.0, end), (end + 1.0, end + 9.0)], end + 10.0)
+    assert (gap.start, gap.end) == (end + 1.0, end + 9.0) and gap.before_token == len(tokens)
 
 
 def test_stretched_word_over_silence_is_no_insertion():
