@@ -34,6 +34,7 @@ __all__ = [
     "has_number",
     "base_language",
     "text_language",
+    "text_languages",
 ]
 
 # Letters that NFKD does not decompose into base + combining mark.
@@ -426,37 +427,43 @@ def _function_words(lang: str) -> frozenset[str]:
 
 
 TEXT_LANGUAGE_MIN = 0.2  # share of words that must be function words of the language found
-TEXT_LANGUAGE_MARGIN = 1.25  # ... and how much more often than those of the runner-up
+TEXT_LANGUAGE_SURE = 1.8  # ... that many times those of any other: the audio is not asked
 
 
 @functools.lru_cache(maxsize=None)
-def _stop_lists() -> dict[str, frozenset[str]]:
-    """Every stop-words list, normalised, by Whisper's language code (Norwegian: "no")."""
-    from stop_words import LANGUAGE_MAPPING, get_stop_words
+def _language_lists() -> dict[str, frozenset[str]]:
+    """Function words by Whisper's language code, for every language the stop-words package
+    knows (Norwegian "nb" there is "no" in Whisper)."""
+    from stop_words import LANGUAGE_MAPPING
 
-    out = {}
-    for code in LANGUAGE_MAPPING:
-        words = get_stop_words(code)
-        out["no" if code == "nb" else code] = (frozenset(w.lower() for w in words)
-                                               | frozenset(_clean(w.lower()) for w in words))
-    return out
+    return {("no" if code == "nb" else code): _function_words(code) for code in LANGUAGE_MAPPING}
 
 
-def text_language(texts: list[str]) -> str | None:
-    """The language a text (its words as written) is in, from how many of its words are
-    function words of each language; None when no language stands out (too short, close
-    languages).  A published transcript says its language more reliably than the audio's first
-    seconds, which may be music or an ad in another language.  Numbers are left out: spelling
-    them needs the language."""
+def text_languages(texts: list[str]) -> list[tuple[float, str]]:
+    """(share of the words that are function words of a language, language), best first, for a
+    text given as its words as written.  Numbers are left out: spelling them needs the language."""
     words = [w for t in texts for w in _clean(t.lower()).split() if not any(c.isdigit() for c in w)]
     if len(words) < 5:
-        return None
-    scores = sorted(((sum(1 for w in words if w in s) / len(words), lang)
-                     for lang, s in _stop_lists().items()), reverse=True)
-    (best, lang), (second, _) = scores[0], scores[1]
-    if best >= TEXT_LANGUAGE_MIN and best >= TEXT_LANGUAGE_MARGIN * second:
+        return []
+    return sorted(((sum(1 for w in words if w in s) / len(words), lang)
+                   for lang, s in _language_lists().items()), reverse=True)
+
+
+def text_language(texts: list[str], from_audio=None) -> str | None:
+    """The language of a transcript, from its function words.  A published transcript says its
+    language more reliably than the audio's first seconds, which may be music or an ad in
+    another language.  Where close languages score alike (Spanish, Portuguese and Catalan in a
+    short text), ``from_audio()`` decides among them; with no text to go by, the audio's
+    language (None without ``from_audio``)."""
+    scores = text_languages(texts)
+    if not scores or scores[0][0] < TEXT_LANGUAGE_MIN:
+        return from_audio() if from_audio else None
+    best, lang = scores[0]
+    close = [code for score, code in scores if score * TEXT_LANGUAGE_SURE > best]
+    if len(close) == 1 or from_audio is None:
         return lang
-    return None
+    heard = from_audio()
+    return heard if heard in close else lang
 
 
 def is_function_word(norm_word: str, language: str | None) -> bool:

@@ -247,8 +247,8 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     timings["load_model"] = time.perf_counter() - t
 
     language = (opts.language or transcript.language_hint
-                or text_language([tok.text for tok in transcript.tokens])
-                or detect_language(model, samples))
+                or text_language([tok.text for tok in transcript.tokens],
+                                 lambda: detect_language(model, samples)))
     if transcript.language_hint != language:  # numbers are matched as words of this language
         transcript = parse_transcript(transcript.text, transcript.encoding, language)
     progress.stage("recognising", total=round(duration, 1))

@@ -147,3 +147,23 @@ def test_text_language_undecided_when_too_short_or_no_function_words():
 
     assert text_language(_words("Kyutai Mistral")) is None
     assert text_language(_words("GPU H100 Nvidia Scaleway Iliad Kyutai")) is None
+
+
+def test_text_language_asks_the_audio_only_between_close_candidates():
+    from aligner.normalize import text_language
+
+    asked = []
+
+    def audio(lang):
+        return lambda: asked.append(lang) or lang
+
+    fr = _words("l'accident a eu lieu en terrain montagneux et il semblerait que cela ait été "
+                "causé par un incendie malveillant")
+    assert text_language(fr, audio("en")) == "fr" and asked == []  # clear: the audio is not asked
+    pt = _words("o acidente ocorreu em terreno montanhoso e parece que foi causado por um "
+                "incêndio criminoso durante a noite")
+    assert text_language(pt, audio("pt")) == "pt" and asked == ["pt"]
+    assert text_language(pt, audio("es")) == "es"  # a close second the audio confirms
+    assert text_language(pt, audio("ja")) == "pt"  # an audio far from the text: the text wins
+    assert text_language(pt) == "pt"  # no audio to ask: the text's best
+    assert text_language(_words("Kyutai Mistral"), audio("fr")) == "fr"  # no text to go by
