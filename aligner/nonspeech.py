@@ -3,9 +3,10 @@
 Transcripts made by editors and transcription services carry marks no one speaks: time stamps
 ("[00:12:34]", "Speaker 1  0:03", "(01:02)"), sound notes ("[Musique]", "(rires)", "[inaudible]"),
 editorial insertions ("il [le ministre] a dit") and, when a subtitle file or a web page is
-published as the transcript, its cue numbers, timing lines and markup.  Aligned as words they would be reported as text
-never said, on every line.  ``mask`` blanks them out (same length, so every offset still indexes
-the original text); the transcript parser finds labels and words in what remains.
+published as the transcript, its cue numbers, timing lines and markup.  Aligned as words they
+would be reported as text never said, on every line.  ``mask`` blanks them out (same length, so
+every offset still indexes the original text); the transcript parser finds labels and words in
+what remains.
 """
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ VOICE = re.compile(r"[ \t]*<v(?:\.[\w.-]+)?[ \t]+(?P<name>[^<>\r\n]{1,40})>")
 # A speaker's name alone on a line with the time the turn starts ("Speaker 1  0:03", as some
 # transcription services export): a label without a colon, the turn's text on the next lines.
 # Not masked here: the parser decides whether such a line is a label (then it holds no words).
-TIMED_NAME = re.compile(r"(?m)^[ \t]*(?P<name>[^\W\d_][^\r\n:]{0,39}?)[ \t]+\(?(?P<time>" + TIMESTAMP
-                        + r")\)?[ \t]*$")
+TIMED_NAME = re.compile(r"(?m)^[ \t]*(?P<name>[^\W\d_][^\r\n:]{0,39}?)[ \t]+\(?(?P<time>"
+                        + TIMESTAMP + r")\)?[ \t]*$")
 
 # Sound notes written in parentheses, folded (lower case, no accents).  Parentheses also hold
 # spoken asides ("(enfin, je crois)"), so only these words make a parenthesis a note.

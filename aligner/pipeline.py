@@ -20,7 +20,7 @@ from .errors import TranscriptMismatch
 from .flags import could_pass, decide, evidence, regions, rivals, structural, threshold
 from .forced import ForcedAligner, Rival, WordFit, align_windows
 from .normalize import text_language
-from .plan import (Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_runs,
+from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_runs,
                    stretched_words, text_heard_again)
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
@@ -176,25 +176,31 @@ def run_alignment(
         gone = set(run)
         plan.spoken = [i for i in plan.spoken if i not in gone]
     plan.omitted_runs.sort()
+    def hear_again(gap: Gap, near: int) -> tuple[Gap, list[HeardWord]] | None:
+        """A stretch recognition gave nothing credible for, heard again on its own: None when it
+        is published text from around token ``near`` (recognition had skipped it), else the gap
+        with what it says, and the words heard."""
+        again = _rehear(model, audio, language, gap.start, gap.end)
+        if text_heard_again([w.norm for w in again], transcript.tokens, plan.spoken, near,
+                            language):
+            return None
+        said, words = _heard_as_said(model, audio, language, gap, again)
+        return replace(gap, heard_again=said), words
+
     for gap, placed in stretched_words(plan, fits, transcript.tokens, heard, speech):
         if not gap.heard_in_it:
-            again = _rehear(model, audio, language, gap.start, gap.end)
-            if text_heard_again([w.norm for w in again], transcript.tokens, plan.spoken,
-                                gap.before_token, language):
-                continue  # recognition had skipped speech we have the text of
-            gap = replace(gap, heard_again=_heard_as_said(model, audio, language, gap, again)[0])
+            found = hear_again(gap, gap.before_token)
+            if found is None:
+                continue
+            gap = found[0]
         plan.gaps.append(gap)  # speech with no text, hidden inside the words' stretch
         for i, w0, w1 in placed:
             fits[i] = replace(fits[i], start=w0, end=w1)
     for gap in edge_speech(plan, fits, transcript.tokens, heard, speech, duration):
-        again = _rehear(model, audio, language, gap.start, gap.end)
-        if text_heard_again([w.norm for w in again], transcript.tokens, plan.spoken,
-                            gap.before_token if gap.before_token in plan.spoken else plan.spoken[-1],
-                            language):
-            continue
-        said, words = _heard_as_said(model, audio, language, gap, again)
-        if credible_speech(words):  # not music or noise that voice activity took for speech
-            plan.gaps.append(replace(gap, heard_again=said))
+        near = gap.before_token if gap.before_token in plan.spoken else plan.spoken[-1]
+        found = hear_again(gap, near)
+        if found is not None and credible_speech(found[1]):  # not music taken for speech
+            plan.gaps.append(found[0])
     plan.gaps.sort(key=lambda g: g.start)
     fits = snap_fits(fits, transcript, speech)
     timings["encode"] = aligner.encode_seconds

@@ -233,8 +233,11 @@ def _stretches(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:
     return out
 
 
+Placement = tuple[int, float, float]  # a published token and its new start and end
+
+
 def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[HeardWord],
-                    speech: list[tuple[float, float]]) -> list[tuple[Gap, list[tuple[int, float, float]]]]:
+                    speech: list[tuple[float, float]]) -> list[tuple[Gap, list[Placement]]]:
     """Speech with no text that recognition's anchors missed: forced alignment has to give the
     extra audio to the published words around it, which then last seconds instead of a fraction
     of one.  Returns (gap, [(token, new start, new end), ...]): the words keep their own share

@@ -334,7 +334,7 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
                 pending_start = cs
         for cs, ce_ in spans_out:
             tokens.append(Token(index=len(tokens), text=text[cs:ce_], char_start=cs, char_end=ce_,
-                                norm=normalize.norm_token(said[cs:ce_], language), speaker=line_speaker,
-                                line=li, header=header))
+                                norm=normalize.norm_token(said[cs:ce_], language),
+                                speaker=line_speaker, line=li, header=header))
     return Transcript(text=text, encoding=encoding, language_hint=language, lines=lines,
                       tokens=tokens, speakers=speakers, said=said if said != text else "")
