@@ -151,33 +151,32 @@ def jingle(seconds: float, seed: int = 3) -> np.ndarray:
     return (0.1 * out / np.max(np.abs(out))).astype(np.float32)
 
 
-def with_music(samples: np.ndarray, truth: dict, intro_s: float = 12.0) -> tuple[np.ndarray, dict]:
-    """A music bed before the first clip; no text, no speech: nothing to report."""
-    music = jingle(intro_s)
-    out = np.concatenate([music, samples]).astype(np.float32)
-    t = copy.deepcopy(truth)
-    t["audio_seconds"] = round(out.size / SAMPLE_RATE, 3)
-    t["segments"] = [dict(s, start=round(s["start"] + intro_s, 3), end=round(s["end"] + intro_s, 3))
-                     for s in truth["segments"]]
-    t["expected"] = [dict(e, start=round(e["start"] + intro_s, 3), end=round(e["end"] + intro_s, 3))
-                     for e in truth["expected"]]
-    return out, t
-
-
-def with_intro(samples: np.ndarray, truth: dict, intro: np.ndarray, speech_from: float
-               ) -> tuple[np.ndarray, dict]:
-    """``intro`` before the first clip: speech (from ``speech_from`` s into it) the text lacks."""
-    d = intro.size / SAMPLE_RATE
-    out = np.concatenate([intro, samples]).astype(np.float32)
+def _prepended(samples: np.ndarray, truth: dict, before: np.ndarray) -> tuple[np.ndarray, dict]:
+    """``before`` put ahead of the audio; the truth's times moved to match."""
+    d = before.size / SAMPLE_RATE
+    out = np.concatenate([before, samples]).astype(np.float32)
     t = copy.deepcopy(truth)
     t["audio_seconds"] = round(out.size / SAMPLE_RATE, 3)
     t["segments"] = [dict(s, start=round(s["start"] + d, 3), end=round(s["end"] + d, 3))
                      for s in truth["segments"]]
     t["expected"] = [dict(e, start=round(e["start"] + d, 3), end=round(e["end"] + d, 3))
                      for e in truth["expected"]]
+    return out, t
+
+
+def with_music(samples: np.ndarray, truth: dict, intro_s: float = 12.0) -> tuple[np.ndarray, dict]:
+    """A music bed before the first clip; no text, no speech: nothing to report."""
+    return _prepended(samples, truth, jingle(intro_s))
+
+
+def with_intro(samples: np.ndarray, truth: dict, intro: np.ndarray, speech_from: float
+               ) -> tuple[np.ndarray, dict]:
+    """``intro`` before the first clip: speech (from ``speech_from`` s into it) the text lacks."""
+    out, t = _prepended(samples, truth, intro)
     t["expected"].append({"id": "intro", "kind": "insertion", "category": "intro",
                           "transcript_span": None, "transcript_text": "",
-                          "spoken_text": "(English speech)", "start": speech_from, "end": round(d, 3)})
+                          "spoken_text": "(English speech)", "start": speech_from,
+                          "end": round(intro.size / SAMPLE_RATE, 3)})
     return out, t
 
 
