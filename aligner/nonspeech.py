@@ -10,6 +10,7 @@ what remains.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -83,6 +84,8 @@ def mask(text: str) -> str:
 
 
 def strip_markup(text: str) -> str:
-    """``text`` without markup tags: what a subtitle shows of a published word that carried
-    some ("beaucoup</i>," -> "beaucoup,")."""
-    return _TAG.sub("", text)
+    """``text`` without markup tags and with character references read: what a subtitle shows
+    of a published word from a web page ("beaucoup</i>," -> "beaucoup,", "l&#39;accident" ->
+    "l'accident")."""
+    text = _TAG.sub("", text)
+    return html.unescape(text) if "&" in text else text

@@ -6,6 +6,7 @@ these plain dataclasses, so each one can be tested alone.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 
@@ -57,7 +58,10 @@ class Transcript:
         """What of ``token`` is said: its text without sound notes glued to it ("tous (rires)."
         -> "tous."), for alignment and comparison; ``token.text`` is what subtitles show."""
         out = ""
-        for piece in (self.said or self.text)[token.char_start:token.char_end].split():
+        said = (self.said or self.text)[token.char_start:token.char_end]
+        if "&" in said:  # a character reference of a web page ("l&#39;accident")
+            said = html.unescape(said)
+        for piece in said.split():
             glue = out and not any(c.isalnum() for c in piece)  # punctuation stays on its word
             out += piece if glue or not out else " " + piece
         return out

@@ -122,3 +122,13 @@ def test_markup_of_a_web_page_is_not_said_and_not_shown():
     assert [tr.spoken_text(t) for t in tr.tokens] == ["Bonjour", "à", "tous.", "Merci."]
     assert nonspeech.strip_markup("beaucoup</i>,") == "beaucoup,"
     assert nonspeech.strip_markup("a < b et c > d") == "a < b et c > d"  # not markup
+
+
+def test_character_references_of_a_web_page_are_read():
+    tr = parse_transcript("<p>Aude : l&#39;accident a eu lieu &amp; c&rsquo;est grave</p>\n",
+                          language="fr")
+    said = [tr.spoken_text(t) for t in tr.tokens]
+    assert said == ["l'accident", "a", "eu", "lieu", "&", "c’est", "grave"]
+    assert [t.norm for t in tr.tokens][0] == "l accident"
+    assert nonspeech.strip_markup("l&#39;accident</b>") == "l'accident"
+    assert nonspeech.strip_markup("R&D") == "R&D"
