@@ -75,12 +75,26 @@ def main() -> None:
     """Align a podcast episode's audio with its published transcript."""
 
 
+def _language_code(ctx, param, value: str | None) -> str | None:
+    """A language code Whisper knows ("fr", also "FR" or "fr-FR"), checked before any work."""
+    if value is None:
+        return None
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    code = value.strip().lower().replace("_", "-")
+    code = code if code in _LANGUAGE_CODES else code.split("-")[0]
+    if code not in _LANGUAGE_CODES:
+        raise click.BadParameter(f"'{value}' is not a language code Whisper knows "
+                                 "(two letters: fr, en, de, es, ...)")
+    return code
+
+
 @main.command()
 @click.argument("audio", type=click.Path(dir_okay=True, path_type=str))
 @click.argument("transcript", type=click.Path(dir_okay=True, path_type=str))
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), default=None,
               help="Folder for the outputs (default: beside the audio).")
-@click.option("--language", default=None,
+@click.option("--language", default=None, callback=_language_code,
               help="Language code (fr, en, ...); if omitted, read from the transcript's words, "
                    "else detected from the audio.")
 @click.option("--model", default="base", show_default=True,

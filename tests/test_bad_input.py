@@ -138,3 +138,12 @@ def test_version_works_from_a_checkout_and_matches_the_package():
     assert res.returncode == 0 and res.stdout.strip() == f"podalign, version {__version__}"
     pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^version = "([^"]+)"', pyproject, re.M).group(1) == __version__
+
+
+def test_unknown_language_code_is_a_usage_error(clip, tmp_path):
+    audio, text = clip
+    out = tmp_path / "out"
+    res = run_cli("align", str(audio), str(text), "-o", str(out), "--language", "french")
+    assert res.returncode == 2, res.stderr
+    assert "'french' is not a language code Whisper knows" in res.stderr
+    assert "Traceback" not in res.stderr and not out.exists()
