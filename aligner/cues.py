@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .nonspeech import strip_markup
+from .nonspeech import shown_text
 from .types import Cue, TimedWord
 
 # Words a line (or a cue) must not end with: articles, prepositions, conjunctions, pronouns that
@@ -108,10 +108,6 @@ def _is_clause_end(text: str) -> bool:
     return bool(CLAUSE_END.search(text.strip()))
 
 
-def _clean(text: str) -> str:
-    return " ".join(strip_markup(text).replace("\r", " ").replace("\n", " ").split())
-
-
 # --------------------------------------------------------------------------------------------
 # units
 
@@ -123,7 +119,7 @@ def _units(words: list[TimedWord]) -> list[_Unit]:
     for w in words:
         if w.reason == "unspoken":
             continue
-        text = _clean(w.token.text)
+        text = shown_text(w.token.text)
         if not text:
             continue
         if _PUNCT_ONLY.match(text):
@@ -140,7 +136,7 @@ def _units(words: list[TimedWord]) -> list[_Unit]:
         start = float(w.start)
         end = float(w.end) if w.end is not None else start
         end = max(end, start)
-        prefix = " ".join(_clean(p.token.text) for p in pending_open)
+        prefix = " ".join(shown_text(p.token.text) for p in pending_open)
         u = _Unit(
             text=prefix + text if prefix and prefix[-1] in "“‘([{¿¡" else (prefix + " " + text).strip(),
             start=start,

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 import srt
 
-from .nonspeech import strip_markup
+from .nonspeech import shown_text
 from .types import Alignment, Cue, Mismatch, TimedWord
 
 # --------------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def _karaoke(c: Cue) -> str | None:
     last_ms = _ms(c.start)
     end_ms = _ms(c.end)
     for w in words:
-        t = _one_line(strip_markup(w.token.text))
+        t = shown_text(w.token.text)
         if not t:
             continue
         if text.startswith(t, pos):
@@ -194,7 +194,7 @@ def to_podcast_json(items: Sequence[Cue] | Sequence[TimedWord], per: str = "cue"
             if w.token.speaker:
                 seg["speaker"] = w.token.speaker
             end = w.end if w.end is not None else w.start
-            seg.update(startTime=_r(w.start), endTime=_r(end), body=_one_line(strip_markup(w.token.text)))
+            seg.update(startTime=_r(w.start), endTime=_r(end), body=shown_text(w.token.text))
             segments.append(seg)
     return json.dumps({"version": "1.0.0", "segments": segments}, ensure_ascii=False, indent=2) + "\n"
 
@@ -220,7 +220,7 @@ def to_txt(items: Sequence[Cue] | Sequence[TimedWord]) -> str:
                 prev = spk
             if turns[-1][1] is None and w.timed:
                 turns[-1] = (spk, w.start, turns[-1][2])
-            t = _one_line(strip_markup(w.token.text))
+            t = shown_text(w.token.text)
             if t:
                 turns[-1][2].append(t)
     paras = []

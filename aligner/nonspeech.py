@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
+
+from .normalize import _strip_accents
 
 # 1:02, 01:02:03, 00:00:01,000, 0:03.5 — but not a ratio or a score written "3:2".
 TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
@@ -52,13 +53,8 @@ SOUND_NOTES = frozenset({
 _NOTE_MAX_WORDS = 4
 
 
-def _fold(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s.lower())
-    return "".join(c for c in s if not unicodedata.combining(c))
-
-
 def _is_sound_note(inner: str) -> bool:
-    words = re.findall(r"\w+", _fold(inner))
+    words = re.findall(r"\w+", _strip_accents(inner.lower()))
     return 0 < len(words) <= _NOTE_MAX_WORDS and any(w in SOUND_NOTES for w in words)
 
 
@@ -89,3 +85,8 @@ def strip_markup(text: str) -> str:
     "l'accident")."""
     text = _TAG.sub("", text)
     return html.unescape(text) if "&" in text else text
+
+
+def shown_text(text: str) -> str:
+    """A published word as subtitles and text outputs show it: markup-free, on one line."""
+    return " ".join(strip_markup(text).split())

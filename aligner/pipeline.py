@@ -253,7 +253,7 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     timings["load_model"] = time.perf_counter() - t
 
     language = (opts.language or transcript.language_hint
-                or text_language([tok.text for tok in transcript.tokens],
+                or text_language([transcript.spoken_text(tok) for tok in transcript.tokens],
                                  lambda: detect_language(model, samples)))
     if transcript.language_hint != language:  # numbers are matched as words of this language
         transcript = parse_transcript(transcript.text, transcript.encoding, language)

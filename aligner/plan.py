@@ -201,11 +201,22 @@ STRETCH_RUN_WORDS = 5  # at most this many neighbouring words share a stretch be
 SLOW_WORD = 3.0  # a word placed over this many times what it needs is slow
 
 
+def _need(plan: Plan, tok: Token) -> float:
+    """Time a word may take before it counts as stretched: 1.5x its share at this pace."""
+    return _n_units(tok) * plan.unit_seconds * 1.5
+
+
+def _speech_pieces(speech: list[tuple[float, float]], t0: float, t1: float
+                   ) -> list[tuple[float, float]]:
+    """The parts of [t0, t1] that voice activity calls speech."""
+    return [(max(a, t0), min(b, t1)) for a, b in speech if min(b, t1) > max(a, t0)]
+
+
 def _stretches(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:
     """Runs of published words (positions in ``plan.spoken``) placed over far more time than
     they need: one word over seconds, or up to STRETCH_RUN_WORDS words of one line among
     which alignment spread the extra audio (a slow word, a normal one, two slow ones)."""
-    need = [_n_units(tokens[i]) * plan.unit_seconds * 1.5 for i in plan.spoken]
+    need = [_need(plan, tokens[i]) for i in plan.spoken]
     dur = [fits[i].end - fits[i].start if i in fits else 0.0 for i in plan.spoken]
     slow = [d >= max(1.0, SLOW_WORD * n) for d, n in zip(dur, need)]
     out, k, n = [], 0, len(plan.spoken)
@@ -248,9 +259,9 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
     for run in _stretches(plan, fits, tokens):
         ids = [plan.spoken[m] for m in run]
         f0, f1 = fits[ids[0]], fits[ids[-1]]
-        needs = [_n_units(tokens[i]) * plan.unit_seconds * 1.5 for i in ids]
+        needs = [_need(plan, tokens[i]) for i in ids]
         need = sum(needs)
-        talk = sum(max(0.0, min(b, f1.end) - max(a, f0.start)) for a, b in speech)
+        talk = sum(b - a for a, b in _speech_pieces(speech, f0.start, f1.end))
         if talk - need < INSERT_MIN_S:
             continue
         k = run[0]
@@ -259,14 +270,14 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
             prev.text.rstrip().endswith((".", "?", "!", "…", ":", ";"))
         g0, g1 = (f0.start, f1.end - need) if word_last else (f0.start + need, f1.end)
         inside = _heard_within(heard, g0 - 0.1, g1 + 0.1)
-        heard_in_it = len(inside) >= 3 and _credible_speech([heard[j] for j in inside])
+        heard_in_it = credible_speech([heard[j] for j in inside])
         if heard_in_it:
             span = heard[inside[0]].start, heard[inside[-1]].end
         else:
             # Recognition gave nothing credible there (speech in another language, singing,
             # crosstalk, or a stretch recognition skipped): the voice activity alone must show a
             # long stretch of speech, and the caller hears it again (``text_heard_again``).
-            pieces = [(max(a, g0), min(b, g1)) for a, b in speech if min(b, g1) > max(a, g0)]
+            pieces = _speech_pieces(speech, g0, g1)
             if sum(b - a for a, b in pieces) < UNHEARD_INSERT_MIN_S:
                 continue
             span = pieces[0][0], pieces[-1][1]
@@ -294,14 +305,13 @@ def edge_speech(plan: Plan, fits: dict, tokens: list[Token], heard: list[HeardWo
     out = []
     for a, b, before in ((0.0, fits[timed[0]].start, timed[0]),
                          (fits[timed[-1]].end, duration, len(tokens))):
-        pieces = [(max(x, a), min(y, b)) for x, y in speech if min(y, b) > max(x, a)]
+        pieces = _speech_pieces(speech, a, b)
         if sum(y - x for x, y in pieces) < UNHEARD_INSERT_MIN_S:
             continue
         span = pieces[0][0], pieces[-1][1]
         if any(g.start < span[1] and span[0] < g.end for g in plan.gaps):
             continue  # already found from what recognition heard there
-        inside = _heard_within(heard, span[0] - 0.1, span[1] + 0.1)
-        if len(inside) >= 3 and _credible_speech([heard[j] for j in inside]):
+        if credible_speech([heard[j] for j in _heard_within(heard, span[0] - 0.1, span[1] + 0.1)]):
             continue  # heard, and the plan judged it: not ours to second-guess
         out.append(Gap(span[0], span[1], [], before, heard_in_it=False))
     return out
@@ -486,7 +496,7 @@ def _unheard_edge(spoken, anchors, tokens, unit_s, speech, duration, at_end: boo
         rest, t = [i for i in spoken if i < keys[0]], anchors[keys[0]][0]
     need = sum(_n_units(tokens[i]) for i in rest) * unit_s
     lo, hi = (t, t + 2 * need + 1.0) if at_end else (t - 2 * need - 1.0, t)
-    have = sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in speech)
+    have = sum(b - a for a, b in _speech_pieces(speech, lo, hi))
     if not rest or have >= 0.5 * need:
         return 0.0 if at_end else duration
     return min(duration, hi) if at_end else max(0.0, lo)

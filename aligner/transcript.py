@@ -211,11 +211,10 @@ def _timed_name(line: str) -> tuple[str, int, int, int] | None:
 
 
 def _find_labels(lines: list[tuple[int, int]], text: str,
-                 original: str | None = None) -> dict[int, tuple[str, int, int, int]]:
+                 original: str) -> dict[int, tuple[str, int, int, int]]:
     """Line number -> (name, name_start, colon_end, text_start), absolute offsets.  ``text`` is
-    the transcript with what is not said masked out; ``original`` (default: ``text``) is read
-    for labels that are a name and a time stamp alone on a line."""
-    original = text if original is None else original
+    the transcript with what is not said masked out; ``original`` is read for labels that
+    markup or a time stamp make (<v Name>, "Speaker 1  0:03" alone on a line)."""
     cands: dict[int, tuple[str, int, int, int]] = {}
     counts: dict[str, int] = {}
     for i, (s, e) in enumerate(lines):
