@@ -76,8 +76,15 @@ def _match(tokens: list[Token], idx: list[int], heard: list[HeardWord]):
     return pairs, p_owner, h_owner, matches
 
 
-def _n_units(tok: Token) -> int:
-    return max(1, len(tok.norm.split()))
+LETTERS_PER_UNIT = 5.0  # about an average word's letters in the languages at hand
+
+
+def _n_units(tok: Token) -> float:
+    """How long a word takes to say, in average words: its letters (its spoken form's, so a
+    number counts as the words it is read as) over an average word's.  "Schölkopf" takes
+    longer than "est", and a run of names longer than the same count of function words."""
+    letters = sum(c.isalnum() for c in tok.norm)
+    return max(0.4, letters / LETTERS_PER_UNIT)
 
 
 def _reliable(idx: list[int], matches: list[list[int]], tokens: list[Token]) -> set[int]:
@@ -100,12 +107,16 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     all_idx = [t.index for t in tokens if t.norm]
     _, _, _, matches = _match(tokens, all_idx, heard)
 
-    # 1. Header lines (before the first labelled turn) never heard are unspoken.
+    # 1. Header lines (before the first labelled turn) never heard are unspoken.  Their content
+    # words decide: a show's title shares "the", "el", "que" and its own name with an intro
+    # that is not the title read aloud.
     unspoken_lines = []
     for line in transcript.lines:
         if not line.header:
             continue
         own = [i for i in all_idx if tokens[i].line == line.index]
+        content = [i for i in own if not is_function_word(tokens[i].norm, transcript.language_hint)]
+        own = content if len(content) >= 3 else own
         if own and sum(1 for i in own if matches[i]) / len(own) < HEADER_SPOKEN_MIN:
             unspoken_lines.append(line.index)
     skip_lines = set(unspoken_lines)
@@ -184,11 +195,19 @@ def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]
     if len(cur) >= SQUEEZE_MIN_WORDS:
         runs.append(cur)
     # A run squeezed against a window's edge says the window was cut in the wrong place (its
-    # text runs on into the next one), not that the audio lacks the text.
-    edges = {w.words[0] for w in plan.windows} | {w.words[-1] for w in plan.windows}
+    # text runs on into the next one), not that the audio lacks the text; unless speech with no
+    # text lies beyond that edge, where it cannot run on.
+    after_gap, before_gap = set(), set()
+    for g in plan.gaps:
+        k = bisect.bisect_left(plan.spoken, g.before_token)
+        after_gap.update(plan.spoken[k:k + 2])  # the tolerance of _touches_edge
+        before_gap.update(plan.spoken[max(0, k - 2):k])
+    edges = {w.words[0] for w in plan.windows if w.words[0] not in after_gap} | \
+        {w.words[-1] for w in plan.windows if w.words[-1] not in before_gap}
     out = []
     for run in runs:
-        if edges & {run[0], run[-1]} or _touches_edge(run, plan.windows):
+        against_gap = run[-1] in before_gap or run[0] in after_gap
+        if edges & {run[0], run[-1]} or (_touches_edge(run, plan.windows) and not against_gap):
             continue
         took = fits[run[-1]].end - fits[run[0]].start
         need = sum(_n_units(tokens[i]) for i in run) * plan.unit_seconds
@@ -540,7 +559,11 @@ def _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech) -> list[Wi
     for k, i in enumerate(spoken):
         g = gap_before.get(i)
         if cur and g is not None:
-            windows.append(Window(w_start, max(g.start, end_of(cur[-1])), tuple(cur)))
+            # The words before speech with no text end before it, wherever the estimate spread
+            # them: unheard, they were spread up to the next anchor, over that speech.  What
+            # cannot fit before it is squeezed there and found unsaid (``squeezed_runs``).
+            ends = [anchors[j][1] for j in cur if j in anchors]
+            windows.append(Window(w_start, max([g.start] + ends), tuple(cur)))
             cur, w_start = [], g.end
         cur.append(i)
         nxt = spoken[k + 1] if k + 1 < len(spoken) else None

@@ -6,6 +6,7 @@ voices, music) from running away, and word timestamps give each heard word a rou
 """
 from __future__ import annotations
 
+import bisect
 from typing import Callable
 
 import numpy as np
@@ -48,28 +49,93 @@ def recognize(
     speech: list[tuple[float, float]] | None = None,
 ) -> list[HeardWord]:
     """Recognise in chunks of at most ten minutes, cut in pauses: faster-whisper computes the
-    features of all the audio it is given at once, which would make memory grow with length."""
+    features of all the audio it is given at once, which would make memory grow with length.
+    With ``speech`` (voice activity), stretches of speech recognition skipped are heard again."""
     heard: list[HeardWord] = []
     duration = audio.size / SAMPLE_RATE
     for c0, c1 in chunk_bounds(duration, speech or []):
-        piece = audio[int(c0 * SAMPLE_RATE):int(c1 * SAMPLE_RATE)]
-        segments, _info = model.transcribe(
-            piece,
-            language=language,
-            beam_size=beam_size,
-            temperature=0.0,
-            condition_on_previous_text=False,
-            word_timestamps=True,
-            vad_filter=True,
-            vad_parameters={"min_silence_duration_ms": 500},
-        )
-        for seg in segments:
-            for w in seg.words or []:
-                text = w.word.strip()
-                if not text:
-                    continue
-                heard.append(HeardWord(text, c0 + float(w.start), c0 + float(w.end),
-                                       float(w.probability), norm_token(text, language)))
-            if progress:
-                progress(c0 + float(seg.end))
+        heard += _transcribe(model, audio, c0, c1, language, beam_size, progress)
+    if speech:
+        heard = [w for k, w in enumerate(heard) if k not in looped(heard)]
+        for t0, t1 in skipped(heard, speech):
+            again = _transcribe(model, audio, max(0.0, t0 - HOLE_PAD_S), t1 + HOLE_PAD_S, language,
+                                beam_size)
+            again = [w for k, w in enumerate(again) if k not in looped(again)]
+            heard += [w for w in again if t0 - HOLE_PAD_S <= (w.start + w.end) / 2 <= t1 + HOLE_PAD_S]
+        heard.sort(key=lambda w: w.start)
     return heard
+
+
+def _transcribe(model, audio: np.ndarray, c0: float, c1: float, language: str, beam_size: int,
+                progress: Callable[[float], None] | None = None) -> list[HeardWord]:
+    piece = audio[int(c0 * SAMPLE_RATE):int(c1 * SAMPLE_RATE)]
+    segments, _info = model.transcribe(
+        piece,
+        language=language,
+        beam_size=beam_size,
+        temperature=0.0,
+        condition_on_previous_text=False,
+        word_timestamps=True,
+        vad_filter=True,
+        vad_parameters={"min_silence_duration_ms": 500},
+    )
+    out = []
+    for seg in segments:
+        for w in seg.words or []:
+            text = w.word.strip()
+            if not text:
+                continue
+            out.append(HeardWord(text, c0 + float(w.start), c0 + float(w.end),
+                                 float(w.probability), norm_token(text, language)))
+        if progress:
+            progress(c0 + float(seg.end))
+    return out
+
+
+LOOP_MIN = 4  # the same word this many times in a row: recognition looping, not speech
+
+
+def looped(heard: list[HeardWord]) -> set[int]:
+    """Indices of words in runs of one word said LOOP_MIN or more times in a row ("-Aber -Aber
+    -Aber ..." over a minute of German): Whisper stuck in a loop hears nothing of the speech
+    under it, so its words are dropped and that speech heard again."""
+    out: set[int] = set()
+    k = 0
+    while k < len(heard):
+        j = k
+        while j + 1 < len(heard) and heard[j + 1].norm == heard[k].norm:
+            j += 1
+        if j - k + 1 >= LOOP_MIN and heard[k].norm:
+            out.update(range(k, j + 1))
+        k = j + 1
+    return out
+
+
+HOLE_MIN_S = 1.5  # speech recognition gave no word for, before it is heard again
+HOLE_PAD_S = 0.3
+HOLE_PIECE_S = 0.25
+
+
+def skipped(heard: list[HeardWord], speech: list[tuple[float, float]],
+            min_s: float = HOLE_MIN_S) -> list[tuple[float, float]]:
+    """Stretches of speech between two heard words that recognition gave no word for.  Whisper
+    sometimes ends a 30 s window early with a final time stamp and moves on to the next one,
+    skipping the speech in between (seen: 20 s of a German episode, 100 s of monde-numerique);
+    heard alone, that speech is recognised like the rest.  Before the first and after the last
+    heard word is left to the pipeline, which asks first which language it is in."""
+    out = []
+    starts = [a for a, _ in speech]
+    for prev, nxt in zip(heard, heard[1:]):
+        t0, t1 = prev.end, nxt.start
+        if t1 - t0 < min_s:
+            continue
+        k = max(0, bisect.bisect_right(starts, t0) - 1)
+        inside = []
+        while k < len(speech) and speech[k][0] < t1:
+            a, b = max(speech[k][0], t0), min(speech[k][1], t1)
+            if b - a >= HOLE_PIECE_S:  # not the tail of a heard word's own speech
+                inside.append((a, b))
+            k += 1
+        if sum(b - a for a, b in inside) >= min_s:
+            out.append((inside[0][0], inside[-1][1]))
+    return out

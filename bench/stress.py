@@ -47,14 +47,16 @@ FOREIGN_INTRO = ("lucier-en", 0.0, 35.0, 7.0)  # case, seconds, where its speech
 def write_audio(path: Path, samples: np.ndarray, codec: str = "pcm_s16le", bit_rate: int | None = None) -> None:
     import av
 
-    fmt = {"pcm_s16le": "wav", "libopus": "ogg"}[codec]
-    rate = 48_000 if codec == "libopus" else SAMPLE_RATE
+    fmt = {"pcm_s16le": "wav", "libopus": "ogg", "libmp3lame": "mp3"}[codec]
+    rate = {"libopus": 48_000, "libmp3lame": 44_100}.get(codec, SAMPLE_RATE)
     with av.open(str(path), "w", format=fmt) as out:
         st = out.add_stream(codec, rate=rate)
         st.layout = "mono"
         if bit_rate:
             st.bit_rate = bit_rate
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)  # both codecs take s16
+        # the first sample format the codec takes (s16 for PCM and Opus, s32p for MP3)
+        sample_fmt = av.codec.Codec(codec, "w").audio_formats[0].name
+        resampler = av.AudioResampler(format=sample_fmt, layout="mono", rate=rate)
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
         for k in range(0, pcm.size, SAMPLE_RATE):
             frame = av.AudioFrame.from_ndarray(pcm[None, k:k + SAMPLE_RATE], format="s16", layout="mono")

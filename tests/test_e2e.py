@@ -111,6 +111,30 @@ def test_podalign_command_is_installed_and_equivalent():
     assert res.returncode == 0 and "TRANSCRIPT" in res.stdout
 
 
+def _heard(spec):
+    from aligner.types import HeardWord
+
+    return [HeardWord(t, a, a + 0.3, 0.9, t) for t, a in spec]
+
+
+def test_recognition_loops_are_found():
+    from aligner.recognize import looped
+
+    words = _heard([("la", 0.0), ("fin", 0.4)] + [("aber", 1.0 + 0.1 * k) for k in range(6)] +
+                   [("und", 2.0), ("und", 2.4), ("und", 2.8), ("dann", 3.2)])
+    assert looped(words) == set(range(2, 8))  # three in a row can be speech ("und und und")
+
+
+def test_speech_recognition_skipped_is_found():
+    from aligner.recognize import skipped
+
+    words = _heard([("a", 0.0), ("b", 0.4), ("c", 20.0), ("d", 20.4), ("e", 25.0)])
+    speech = [(0.0, 0.8), (1.0, 6.0), (8.0, 9.0), (19.9, 20.8), (21.5, 22.0), (24.9, 25.4)]
+    # 0.7 .. 20.0 holds 6 s of speech: heard again, from where its speech starts to where it ends;
+    # 20.7 .. 25.0 holds only 0.5 s: a pause with a breath, not a skip
+    assert skipped(words, speech) == [(1.0, 9.0)]
+
+
 def test_recognition_chunks_are_cut_in_pauses_and_bounded():
     from aligner.recognize import CHUNK_S, chunk_bounds
 

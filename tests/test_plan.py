@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import random
+import statistics
 
 import pytest
 
 from aligner.forced import MAX_WINDOW_S, Window, WordFit
 from aligner.normalize import norm_token
-from aligner.plan import (Gap, Plan, edge_speech, make_plan, recut_windows, squeezed_runs,
+from aligner.plan import (Gap, Plan, _n_units, edge_speech, make_plan, recut_windows, squeezed_runs,
                           stretched_words)
 from aligner.transcript import parse_transcript
 from aligner.types import HeardWord
@@ -74,7 +75,21 @@ def test_unheard_header_line_is_unspoken(tr):
     assert plan.spoken == [k.index for k in tr.tokens if k.line != 0]
     assert plan.gaps == []
     assert plan.matched_fraction == pytest.approx(1.0)
-    assert plan.unit_seconds == pytest.approx(STEP, abs=0.01)
+    # every heard word took STEP: the pace is STEP over each word's length in average words
+    expected = statistics.median(STEP / _n_units(tr.tokens[i]) for i in plan.spoken[:-1])
+    assert plan.unit_seconds == pytest.approx(expected, abs=0.01)
+
+
+def test_header_sharing_function_words_with_an_intro_is_unspoken(tr):
+    """An intro says the show's name and "les ... par une": half the title's words, but one of
+    its five content words.  The title is still never read."""
+    tl = Timeline()
+    tl.say("bonjour et voici les volcans par une équipe".split())
+    tl.pause(1.0)
+    for li in (1, 2, 3, 4):
+        tl.say(_line_words(tr, li))
+    plan = make_plan(tr, tl.words, tl.t + 1.0)
+    assert plan.unspoken_lines == [0]
 
 
 def test_heard_header_line_is_spoken(tr):
@@ -277,6 +292,29 @@ def test_squeezed_run_across_windows_ignored():
     w2 = Window(3.0, 6.0, tuple(range(10, 20)))
     plan, fits, tokens = _squeeze_setup(20, range(7, 13), windows=[w1, w2])
     assert squeezed_runs(plan, fits, tokens) == []
+
+
+@pytest.mark.parametrize("short", [range(14, 20), range(13, 19)])
+def test_squeezed_run_against_speech_with_no_text_found(short):
+    """A sentence cut where an ad was put in: its words are squeezed against the window's end,
+    and that end is the ad, not a cut the text runs on across."""
+    plan, fits, tokens = _squeeze_setup(20, short)
+    plan.gaps = [Gap(fits[19].end + 0.1, fits[19].end + 7.0, [0, 1, 2], before_token=20)]
+    assert squeezed_runs(plan, fits, tokens) == [list(short)]
+
+
+def test_words_before_speech_with_no_text_end_before_it(tr):
+    """A sentence never said right before an ad: estimated times spread it up to the next heard
+    word, over the ad; its window still ends where the ad starts."""
+    tl = Timeline()
+    tl.say(_line_words(tr, 1))
+    g0, g1 = tl.say(EXTRA, prob=0.8)  # line 2 is not said: the ad is in its place
+    for li in (3, 4):
+        tl.say(_line_words(tr, li))
+    plan = make_plan(tr, tl.words, tl.t + 1.0)
+    assert len(plan.gaps) == 1 and plan.gaps[0].before_token == _line_tokens(tr, 3)[0]
+    before = next(w for w in plan.windows if _line_tokens(tr, 2)[-1] in w.words)
+    assert before.end <= plan.gaps[0].start + 1e-6
 
 
 def test_squeezed_two_runs_in_one_window():
