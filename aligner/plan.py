@@ -136,7 +136,7 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     spoken = list(idx)
 
     # 4. Heard speech with far more time than the published words between its anchors need.
-    gaps = _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration)
+    gaps = _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration, speech or [])
 
     windows = _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech or [])
     return Plan(spoken, unspoken_lines, omitted_runs, gaps, windows, matches, anchors,
@@ -206,9 +206,16 @@ def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]
         {w.words[-1] for w in plan.windows if w.words[-1] not in before_gap}
     out = []
     for run in runs:
-        against_gap = run[-1] in before_gap or run[0] in after_gap
-        if edges & {run[0], run[-1]} or (_touches_edge(run, plan.windows) and not against_gap):
+        if edges & {run[0], run[-1]}:
             continue
+        if _touches_edge(run, plan.windows):
+            # Against speech with no text, a run is unsaid only as whole sentences (what editors
+            # cut): the end of a sentence recognition garbled just before an ad was heard as part
+            # of the ad, and the window then left it no time.
+            against_gap = run[-1] in before_gap or run[0] in after_gap
+            if not (against_gap and _sentence_start(run[0], tokens) and
+                    tokens[run[-1]].text.rstrip().endswith(_SENTENCE_END)):
+                continue
         took = fits[run[-1]].end - fits[run[0]].start
         need = sum(_n_units(tokens[i]) for i in run) * plan.unit_seconds
         if took < 0.25 * need:
@@ -358,6 +365,14 @@ def text_heard_again(reheard: list[str], tokens: list[Token], spoken: list[int],
     return ours / len(content) >= REHEARD_OURS
 
 
+_SENTENCE_END = tuple(".?!…»\"")
+
+
+def _sentence_start(i: int, tokens: list[Token]) -> bool:
+    return i == 0 or tokens[i - 1].line != tokens[i].line or \
+        tokens[i - 1].text.rstrip().endswith(_SENTENCE_END)
+
+
 def _touches_edge(run: list[int], windows: list[Window]) -> bool:
     for w in windows:
         if run[0] in w.words:
@@ -387,7 +402,8 @@ def _unit_seconds(anchors: dict[int, tuple[float, float]], tokens: list[Token]) 
     return statistics.median(rates) if rates else 0.3
 
 
-def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> list[Gap]:
+def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
+               speech: list[tuple[float, float]]) -> list[Gap]:
     """Between consecutive anchors (and before the first / after the last), compare the heard
     speech's extent with what the published words there need."""
     anchored = [i for i in spoken if i in anchors]
@@ -415,9 +431,33 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration) -> lis
         best = _longest_speech_run(free, heard)
         span = heard[best[-1]].end - heard[best[0]].start
         if span >= INSERT_MIN_S and (t1 - t0) - 1.3 * need > INSERT_MIN_S and len(best) >= 3:
-            gaps.append(Gap(heard[best[0]].start, heard[best[-1]].end, best,
-                            spoken[kb] if kb < len(spoken) else len(tokens)))
+            g0, g1 = heard[best[0]].start, heard[best[-1]].end
+            c = _split_at_gap(spoken, ka, kb, tokens)
+            if c < kb:  # a turn's unheard first words after it: the gap leaves them their time
+                latest = t1 - sum(_n_units(tokens[i]) for i in spoken[c:kb]) * unit_s
+                pauses = [a for a, _ in _pauses_within(g0 + INSERT_MIN_S, latest, speech)]
+                g1 = min(g1, max(pauses, default=latest))
+                best = [j for j in best if heard[j].end <= g1 + 0.05]
+                if g1 - g0 < INSERT_MIN_S or len(best) < 3:
+                    continue
+            gaps.append(Gap(g0, g1, best, spoken[c] if c < len(spoken) else len(tokens)))
     return gaps
+
+
+def _pauses_within(t0: float, t1: float, speech: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The pauses between voice-activity regions that start inside [t0, t1]."""
+    return [(a_end, b_start) for (_, a_end), (b_start, _) in zip(speech, speech[1:])
+            if t0 <= a_end <= t1]
+
+
+def _split_at_gap(spoken, ka: int, kb: int, tokens: list[Token]) -> int:
+    """Where, among the unheard published words spoken[ka:kb] between two anchors, speech with
+    no text comes: at the last turn change among them (an ad or a remark between two turns:
+    the next turn's first words, garbled, are said after it), else before the next anchor."""
+    turns = [c for c in range(max(ka, 1), kb) if tokens[spoken[c]].line != tokens[spoken[c - 1]].line]
+    return turns[-1] if turns else kb
+
+
 
 
 def _start_order(heard: list[HeardWord]) -> tuple[list[float], list[int]]:

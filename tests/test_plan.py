@@ -294,13 +294,27 @@ def test_squeezed_run_across_windows_ignored():
     assert squeezed_runs(plan, fits, tokens) == []
 
 
-@pytest.mark.parametrize("short", [range(14, 20), range(13, 19)])
-def test_squeezed_run_against_speech_with_no_text_found(short):
+@pytest.mark.parametrize("short, found", [
+    (range(14, 20), True),  # the whole last sentence
+    (range(13, 19), False),  # the end of one sentence and most of the next: not an editor's cut
+    (range(15, 20), False),  # the end of a sentence recognition garbled before an ad
+])
+def test_squeezed_run_against_speech_with_no_text(short, found):
     """A sentence cut where an ad was put in: its words are squeezed against the window's end,
     and that end is the ad, not a cut the text runs on across."""
-    plan, fits, tokens = _squeeze_setup(20, short)
-    plan.gaps = [Gap(fits[19].end + 0.1, fits[19].end + 7.0, [0, 1, 2], before_token=20)]
-    assert squeezed_runs(plan, fits, tokens) == [list(short)]
+    t = parse_transcript("Alice : " + " ".join(f"mot{k}" for k in range(14)) + ". " +
+                         " ".join(f"terme{k}" for k in range(14, 19)) + " fin.\n", language="fr")
+    idx = list(range(20))
+    plan = Plan(spoken=idx, unspoken_lines=[], omitted_runs=[], gaps=[],
+                windows=[Window(0.0, 20 * STEP, tuple(idx))], matches=[[] for _ in t.tokens],
+                anchors={}, unit_seconds=STEP)
+    fits, tcur = {}, 0.0
+    for i in idx:
+        d = 0.02 if i in short else STEP
+        fits[i] = WordFit(i, tcur, tcur + d, 0.5, -1.0, 1.0)
+        tcur += d
+    plan.gaps = [Gap(tcur + 0.1, tcur + 7.0, [0, 1, 2], before_token=20)]
+    assert squeezed_runs(plan, fits, t.tokens) == ([list(short)] if found else [])
 
 
 def test_words_before_speech_with_no_text_end_before_it(tr):
@@ -312,9 +326,31 @@ def test_words_before_speech_with_no_text_end_before_it(tr):
     for li in (3, 4):
         tl.say(_line_words(tr, li))
     plan = make_plan(tr, tl.words, tl.t + 1.0)
-    assert len(plan.gaps) == 1 and plan.gaps[0].before_token == _line_tokens(tr, 3)[0]
-    before = next(w for w in plan.windows if _line_tokens(tr, 2)[-1] in w.words)
-    assert before.end <= plan.gaps[0].start + 1e-6
+    assert len(plan.gaps) == 1
+    gap = plan.gaps[0]
+    unsaid = next(w for w in plan.windows if _line_tokens(tr, 2)[-1] in w.words)
+    assert unsaid.end <= gap.start + 1e-6 or unsaid.start >= gap.end - 1e-6
+
+
+def test_next_turns_unheard_first_words_come_after_speech_with_no_text(tr):
+    """An ad between two turns, the next turn's first words garbled: recognition's stretch of
+    unmatched speech runs on into them, but they belong after the ad."""
+    tl = Timeline()
+    for li in (1, 2):
+        tl.say(_line_words(tr, li))
+    g0, g1 = tl.say(EXTRA, prob=0.8)
+    tl.pause(0.8)
+    line3 = _line_words(tr, 3)
+    tl.say(["xyz", "qwv", "bzz"], prob=0.6)  # "Commençons par la", garbled
+    tl.say(line3[3:])
+    for li in (4,):
+        tl.say(_line_words(tr, li))
+    speech = [(0.5, g1), (g1 + 0.8, tl.t)]
+    plan = make_plan(tr, tl.words, tl.t + 1.0, speech)
+    assert len(plan.gaps) == 1
+    gap = plan.gaps[0]
+    assert gap.before_token == _line_tokens(tr, 3)[0]
+    assert gap.end <= g1 + 0.05
 
 
 def test_squeezed_two_runs_in_one_window():
