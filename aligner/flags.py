@@ -53,6 +53,7 @@ class Candidate:
     pmi: float  # lowest per-word PMI among the published words
     heard_prob: float  # lowest recognition probability among the heard words
     content: bool  # the published side holds a word that is not a function word
+    number_prob: float = 0.0  # lowest recognition probability among the heard numbers
     rival_lp_gain: float | None = None
     focus: list[int] = field(default_factory=list)  # the published tokens a flag points at
 
@@ -131,6 +132,8 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
         min_logprob=min((f.min_logprob for f in pf), default=0.0),
         pmi=min((f.pmi for f in pf), default=0.0),
         heard_prob=min((heard[j].probability for j in region.heard), default=0.0),
+        number_prob=min((heard[j].probability for j in region.heard
+                         if has_number(heard[j].text, language)), default=0.0),
         content=any(not is_function_word(u, language)
                     for i in region.tokens for u in transcript.tokens[i].norm.split()),
         rival_lp_gain=rival.rival_lp - rival.published_lp if rival else None,
@@ -185,9 +188,10 @@ RIVAL_FLOOR = -1.0  # the least a heard reading that fits worse can weigh (per w
 
 
 def numbers_differ(c: Candidate, language: str) -> bool:
-    """Both sides hold a number and recognition was sure of its own."""
+    """Both sides hold a number and recognition was sure of its own (of the number: a garbled
+    word beside it says nothing about it)."""
     return bool(c.heard_text) and has_number(c.region.published, language) and \
-        has_number(c.heard_text, language) and c.heard_prob >= 0.5
+        has_number(c.heard_text, language) and c.number_prob >= 0.5
 
 
 def evidence_score(c: Candidate, language: str) -> float | None:

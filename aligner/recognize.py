@@ -7,6 +7,7 @@ voices, music) from running away, and word timestamps give each heard word a rou
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Callable
 
 import numpy as np
@@ -66,6 +67,9 @@ def recognize(
     return heard
 
 
+_NUMBER_TAIL = re.compile(r"^[.,]\d")
+
+
 def _transcribe(model, audio: np.ndarray, c0: float, c1: float, language: str, beam_size: int,
                 progress: Callable[[float], None] | None = None) -> list[HeardWord]:
     piece = audio[int(c0 * SAMPLE_RATE):int(c1 * SAMPLE_RATE)]
@@ -89,6 +93,21 @@ def _transcribe(model, audio: np.ndarray, c0: float, c1: float, language: str, b
                                  float(w.probability), norm_token(text, language)))
         if progress:
             progress(c0 + float(seg.end))
+    return join_split_numbers(out, language)
+
+
+def join_split_numbers(words: list[HeardWord], language: str) -> list[HeardWord]:
+    """Word time stamps split a number at its separator ("2" ".300", "1" ",5"): one word again,
+    read as the number it is ("dos mil trescientos"), not as two."""
+    out: list[HeardWord] = []
+    for w in words:
+        prev = out[-1] if out else None
+        if prev is not None and _NUMBER_TAIL.match(w.text) and prev.text[-1:].isdigit():
+            text = prev.text + w.text
+            out[-1] = HeardWord(text, prev.start, w.end, min(prev.probability, w.probability),
+                                norm_token(text, language))
+        else:
+            out.append(w)
     return out
 
 

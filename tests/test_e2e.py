@@ -135,6 +135,19 @@ def test_speech_recognition_skipped_is_found():
     assert skipped(words, speech) == [(1.0, 9.0)]
 
 
+def test_numbers_split_by_word_time_stamps_are_joined():
+    from aligner.recognize import join_split_numbers
+    from aligner.types import HeardWord
+
+    words = [HeardWord("perdimos", 0.0, 0.4, 0.9, "perdimos"), HeardWord("2", 0.5, 0.6, 0.8, "dos"),
+             HeardWord(".300", 0.6, 1.0, 0.6, "300"), HeardWord("kilómetros", 1.1, 1.5, 0.9, "kilometros"),
+             HeardWord(".", 1.5, 1.6, 0.9, "")]
+    out = join_split_numbers(words, "es")
+    assert [w.text for w in out] == ["perdimos", "2.300", "kilómetros", "."]
+    assert (out[1].start, out[1].end, out[1].probability) == (0.5, 1.0, 0.6)
+    assert out[1].norm == "dos mil trescientos"
+
+
 def test_recognition_chunks_are_cut_in_pauses_and_bounded():
     from aligner.recognize import CHUNK_S, chunk_bounds
 

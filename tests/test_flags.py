@@ -39,12 +39,13 @@ def _heard(words, t0=0.5, step=0.3, prob=0.9):
 
 def _cand(tokens, published="grand", heard_text="petit", *, sound=0.3, spelling=0.3,
           min_logprob=-4.0, pmi=-0.5, heard_prob=0.9, content=True, rival_lp_gain=3.0,
-          focus_=None, start=1.0, end=1.5, char_start=0, char_end=0) -> Candidate:
+          focus_=None, start=1.0, end=1.5, char_start=0, char_end=0, number_prob=None) -> Candidate:
     reg = Region(list(tokens), [0], published, heard_text, char_start, char_end)
     return Candidate(region=reg, heard_text=heard_text, start=start, end=end, sound=sound,
                      spelling=spelling, min_logprob=min_logprob, pmi=pmi, heard_prob=heard_prob,
                      content=content, rival_lp_gain=rival_lp_gain,
-                     focus=list(focus_ if focus_ is not None else tokens))
+                     focus=list(focus_ if focus_ is not None else tokens),
+                     number_prob=heard_prob if number_prob is None else number_prob)
 
 
 # ---------------------------------------------------------------------------- evidence_score
@@ -86,6 +87,10 @@ def test_numbers_score_higher():
     # recognition unsure of its number: no bonus
     low = evidence_score(_cand([6], "300", "deux cents", heard_prob=0.4), "fr")
     assert low == pytest.approx(evidence_score(_cand([6], "grand", "petit", heard_prob=0.4), "fr"))
+    # a garbled word beside a number recognition was sure of takes nothing from it
+    beside = evidence_score(_cand([6], "300", "euh deux cents", heard_prob=0.2, number_prob=0.9), "fr")
+    assert beside == pytest.approx(
+        evidence_score(_cand([6], "grand", "euh petit", heard_prob=0.2), "fr") + 4.0)
     # numbers that sound alike are still judged
     assert evidence_score(_cand([6], "300", "deux cents", sound=0.95), "fr") is not None
     assert evidence_score(_cand([6], "300", "deux cents", sound=0.95, heard_prob=0.4), "fr") is None
