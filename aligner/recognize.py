@@ -51,20 +51,32 @@ def recognize(
 ) -> list[HeardWord]:
     """Recognise in chunks of at most ten minutes, cut in pauses: faster-whisper computes the
     features of all the audio it is given at once, which would make memory grow with length.
-    With ``speech`` (voice activity), stretches of speech recognition skipped are heard again."""
+    With ``speech`` (voice activity), stretches of speech recognition skipped or looped over are
+    heard again on their own."""
     heard: list[HeardWord] = []
     duration = audio.size / SAMPLE_RATE
     for c0, c1 in chunk_bounds(duration, speech or []):
         heard += _transcribe(model, audio, c0, c1, language, beam_size, progress)
-    if speech:
-        heard = [w for k, w in enumerate(heard) if k not in looped(heard)]
-        for t0, t1 in skipped(heard, speech):
-            again = _transcribe(model, audio, max(0.0, t0 - HOLE_PAD_S), t1 + HOLE_PAD_S, language,
-                                beam_size)
-            again = [w for k, w in enumerate(again) if k not in looped(again)]
-            heard += [w for w in again if t0 - HOLE_PAD_S <= (w.start + w.end) / 2 <= t1 + HOLE_PAD_S]
-        heard.sort(key=lambda w: w.start)
-    return heard
+    if not speech:
+        return heard
+    loops = looped(heard)
+    out = [w for k, w in enumerate(heard) if k not in loops]
+    for t0, t1 in skipped(out, speech):
+        a, b = max(0.0, t0 - HOLE_PAD_S), t1 + HOLE_PAD_S
+
+        def inside(w: HeardWord) -> bool:
+            return a <= (w.start + w.end) / 2 <= b
+
+        raw = _transcribe(model, audio, a, b, language, beam_size)
+        again_loops = looped(raw)
+        again = [w for k, w in enumerate(raw) if k not in again_loops and inside(w)]
+        if 2 * len(again_loops) > len(raw):
+            # Heard alone, it loops again: the first words stay, the difference they make with
+            # the text is all there is to go on ("mes recettes" x20 where "un zéro zéro zéro
+            # GPU" was said).
+            again = []
+        out += again or [w for k, w in enumerate(heard) if k in loops and inside(w)]
+    return sorted(out, key=lambda w: w.start)
 
 
 _NUMBER_TAIL = re.compile(r"^[.,]\d")
@@ -111,22 +123,27 @@ def join_split_numbers(words: list[HeardWord], language: str) -> list[HeardWord]
     return out
 
 
-LOOP_MIN = 4  # the same word this many times in a row: recognition looping, not speech
+LOOP_REPEATS = 3  # a phrase of up to LOOP_PERIOD words said this many times in a row (4 for one
+LOOP_PERIOD = 4  # word: "und und und" is speech): recognition looping, not speech
 
 
 def looped(heard: list[HeardWord]) -> set[int]:
-    """Indices of words in runs of one word said LOOP_MIN or more times in a row ("-Aber -Aber
-    -Aber ..." over a minute of German): Whisper stuck in a loop hears nothing of the speech
+    """Indices of words in recognition loops: one word or a phrase of a few again and again
+    ("-Aber -Aber -Aber ..." over seven seconds of German, "la fin de la fin de la fin de ..."
+    over a minute of monde-numerique).  Whisper stuck in a loop hears nothing of the speech
     under it, so its words are dropped and that speech heard again."""
+    norms = [w.norm for w in heard]
     out: set[int] = set()
-    k = 0
-    while k < len(heard):
-        j = k
-        while j + 1 < len(heard) and heard[j + 1].norm == heard[k].norm:
-            j += 1
-        if j - k + 1 >= LOOP_MIN and heard[k].norm:
-            out.update(range(k, j + 1))
-        k = j + 1
+    for p in range(1, LOOP_PERIOD + 1):
+        need = max(LOOP_REPEATS, 4 if p == 1 else 0) * p  # words a loop of period p covers
+        k = p
+        while k < len(norms):
+            j = k
+            while j < len(norms) and norms[j] and norms[j] == norms[j - p]:
+                j += 1
+            if j - k + p >= need:
+                out.update(range(k - p, j))
+            k = j + 1
     return out
 
 

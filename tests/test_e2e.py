@@ -123,6 +123,9 @@ def test_recognition_loops_are_found():
     words = _heard([("la", 0.0), ("fin", 0.4)] + [("aber", 1.0 + 0.1 * k) for k in range(6)] +
                    [("und", 2.0), ("und", 2.4), ("und", 2.8), ("dann", 3.2)])
     assert looped(words) == set(range(2, 8))  # three in a row can be speech ("und und und")
+    phrase = _heard([(w, 0.3 * k) for k, w in enumerate(
+        "alors la fin de la fin de la fin de je pense que je pense que non".split())])
+    assert looped(phrase) == set(range(1, 10))  # a phrase thrice is a loop; twice can be speech
 
 
 def test_speech_recognition_skipped_is_found():
