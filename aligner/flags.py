@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .forced import RivalFit, WordFit
 from .normalize import category as word_category
-from .normalize import compact, has_number, is_function_word, same_words
+from .normalize import compact, has_number, is_function_word, name_like, same_words
 from .phonetics import sound_similarity
 from .plan import Plan
 from .types import HeardWord, Mismatch, Token, Transcript
@@ -54,6 +54,8 @@ class Candidate:
     heard_prob: float  # lowest recognition probability among the heard words
     content: bool  # the published side holds a word that is not a function word
     number_prob: float = 0.0  # lowest recognition probability among the heard numbers
+    published_name: bool = False  # the published side holds a name (a capital mid-sentence, ...)
+    name_prob: float = 0.0  # lowest recognition probability among the heard names
     rival_lp_gain: float | None = None
     focus: list[int] = field(default_factory=list)  # the published tokens a flag points at
 
@@ -134,6 +136,10 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
         heard_prob=min((heard[j].probability for j in region.heard), default=0.0),
         number_prob=min((heard[j].probability for j in region.heard
                          if has_number(heard[j].text, language)), default=0.0),
+        published_name=name_like(region.published,
+                                 transcript.text[max(0, region.char_start - 30):region.char_start]),
+        name_prob=min((heard[j].probability for j in region.heard
+                       if name_like(heard[j].text, heard[j - 1].text if j else None)), default=0.0),
         content=any(not is_function_word(u, language)
                     for i in region.tokens for u in transcript.tokens[i].norm.split()),
         rival_lp_gain=rival.rival_lp - rival.published_lp if rival else None,
@@ -194,6 +200,13 @@ def numbers_differ(c: Candidate, language: str) -> bool:
         has_number(c.heard_text, language) and c.number_prob >= 0.5
 
 
+def names_differ(c: Candidate) -> bool:
+    """Both sides hold a name and recognition was sure of its own: it writes a name it knows
+    where one is said, and when that name is not the published one, which is right is for a
+    person to check."""
+    return c.published_name and c.name_prob >= 0.9
+
+
 def evidence_score(c: Candidate, language: str) -> float | None:
     """Log-odds-like evidence that the published words are not what is said; None when the
     region cannot be judged (sounds the same, too long, or nothing heard to weigh)."""
@@ -214,6 +227,8 @@ def evidence_score(c: Candidate, language: str) -> float | None:
         x -= 2.0  # function words: recognition slips, rarely editorial errors
     if numbers:
         x += 4.0  # recognition rarely turns one number into another
+    elif names_differ(c):
+        x += 2.0  # nor, when sure of it, one name into another that does not sound like it
     return x
 
 
@@ -258,6 +273,7 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
                       "heard_prob": round(c.heard_prob, 3), "rival_gain": round(c.rival_lp_gain, 2),
                       "content": c.content,
                       "numbers_differ": numbers_differ(c, language),
+                      "names_differ": names_differ(c),
                       "words": len(r.tokens), "score": round(x, 2), "bar": round(bar, 2)},
         ))
     return out

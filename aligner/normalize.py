@@ -350,7 +350,7 @@ def has_number(text: str, language: str | None) -> bool:
 _SENTENCE_END = ".!?…:;«\"“—–\n\r"
 
 
-def _name_like_words(text: str, before: str | None) -> bool:
+def name_like(text: str, before: str | None) -> bool:
     """A capitalised word not at sentence start, an all-caps acronym, or inner capitals."""
     chunks = text.split()
     prev = (before or "").rstrip()
@@ -386,7 +386,7 @@ def category(published: str, heard: str, language: str | None = None, *,
     """
     if has_number(published, language) or has_number(heard, language):
         return "number"
-    if _name_like_words(published, published_before) or _name_like_words(heard, heard_before):
+    if name_like(published, published_before) or name_like(heard, heard_before):
         return "name"
     return "word"
 

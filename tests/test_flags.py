@@ -9,7 +9,7 @@ from aligner import flags
 from aligner.flags import (MAX_REGION_WORDS, Candidate, Region, could_pass, decide, evidence,
                            evidence_score, focus, regions, rivals, structural, threshold)
 from aligner.forced import RivalFit, Rival, WordFit
-from aligner.normalize import norm_token
+from aligner.normalize import name_like, norm_token
 from aligner.plan import Gap, Plan, make_plan
 from aligner.transcript import parse_transcript
 from aligner.types import HeardWord
@@ -94,6 +94,29 @@ def test_numbers_score_higher():
     # numbers that sound alike are still judged
     assert evidence_score(_cand([6], "300", "deux cents", sound=0.95), "fr") is not None
     assert evidence_score(_cand([6], "300", "deux cents", sound=0.95, heard_prob=0.4), "fr") is None
+
+
+def test_a_name_recognition_is_sure_of_scores_higher():
+    plain = evidence_score(_cand([6], "Anderson", "Henderson"), "fr")
+    sure = _cand([6], "Anderson", "Henderson")
+    sure.published_name, sure.name_prob = True, 0.93
+    assert evidence_score(sure, "fr") == pytest.approx(plain + 2.0)
+    unsure = _cand([6], "Anderson", "Henderson")
+    unsure.published_name, unsure.name_prob = True, 0.6  # recognition guessing at a name
+    assert evidence_score(unsure, "fr") == pytest.approx(plain)
+
+
+def test_evidence_reads_names_on_both_sides(tr, plan_and_heard):
+    plan, heard = plan_and_heard
+    reg = regions(tr, plan, heard, "fr")[0]
+    fits = {i: _fit(i, -0.5) for i in reg.tokens}
+    heard = list(heard)
+    for j in reg.heard:  # recognition wrote a name there, sure of it
+        w = heard[j]
+        heard[j] = HeardWord("Xavier", w.start, w.end, 0.95, "xavier")
+    c = evidence(tr, reg, heard, fits, "fr", None)
+    assert c.name_prob == pytest.approx(0.95)
+    assert c.published_name == name_like(reg.published, tr.text[max(0, reg.char_start - 30):reg.char_start])
 
 
 def test_function_words_score_lower():
