@@ -76,6 +76,27 @@ def _anchors(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int, n: 
     return _lis(cand)
 
 
+REPEAT_N = 4  # n-grams this long ...
+REPEAT_MAX = 16  # ... found at most this many times on each side anchor repeated text
+
+
+def _repeated_anchors(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int, n: int):
+    """Pairs of equal n-grams, each found at most REPEAT_MAX times on either side, kept in order
+    by a longest increasing subsequence: the chain through repeated text that pairs the most."""
+    def where(seq, a, b):
+        at: dict[tuple, list[int]] = {}
+        for i in range(a, b - n + 1):
+            at.setdefault(tuple(seq[i:i + n]), []).append(i)
+        return at
+
+    wp, wh = where(P, p0, p1), where(H, h0, h1)
+    cand = sorted((i, j) for g, ip in wp.items() if len(ip) <= REPEAT_MAX
+                  for j in wh.get(g, ()) if len(wh[g]) <= REPEAT_MAX for i in ip)
+    # one heard position per published one, in decreasing order, so the chain takes at most one
+    cand.sort(key=lambda x: (x[0], -x[1]))
+    return _lis(cand)
+
+
 def _dp(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int) -> list[Pair]:
     """Edit-distance alignment with soft substitution cost (2 * spelling distance), plus free
     one-to-two steps for joined and split words."""
@@ -160,6 +181,13 @@ def _align(P, H, p0, p1, h0, h1, n) -> list[Pair]:
         return _stitch(P, H, anchors, p0, p1, h0, h1, n, n)
     if n > 1:
         return _align(P, H, p0, p1, h0, h1, n - 1)
+    # Nothing found once on each side: text that repeats itself (a refrain, a jingle read out,
+    # a transcript of a rerun).  N-grams found a few times on each side, chained in order, pin
+    # the repeats to each other; splitting in proportion would pair one repeat's text with the
+    # next one's speech wherever recognition heard more of one repeat than of another.
+    anchors = _repeated_anchors(P, H, p0, p1, h0, h1, REPEAT_N)
+    if anchors:
+        return _stitch(P, H, anchors, p0, p1, h0, h1, REPEAT_N, REPEAT_N - 1)
     # No common ground in a long stretch: split both sides in proportion.
     pm = (p0 + p1) // 2
     hm = h0 + (h1 - h0) * (pm - p0) // max(1, p1 - p0)

@@ -129,6 +129,24 @@ def test_long_noisy_sequences_complete_in_order():
     assert exact >= 0.95 * 0.8 * len(P)  # ~80% of P survive unchanged in H
 
 
+def test_text_that_repeats_itself_pairs_each_repeat_with_its_own_speech():
+    """A transcript repeating itself (a rerun, a refrain): no n-gram is found once, and
+    recognition skipped half of the first repeat.  Each repeat's text still pairs with the
+    speech of that repeat, not with the next one's."""
+    rng = random.Random(3)
+    vocab = [f"mot{i}" for i in range(300)]
+    T = [rng.choice(vocab) for _ in range(250)]
+    P = T * 4
+    H = T[125:] + T * 3  # the first half of the first repeat was never heard
+    pairs = align_units(P, H)
+    _check_complete(pairs, len(P), len(H))
+    exact = [(pr.p, pr.h) for pr in pairs if pr.p is not None and pr.h is not None and P[pr.p] == H[pr.h]]
+    assert len(exact) >= 0.95 * len(H)
+    # the repeat a heard unit belongs to (the first heard 125 units are the end of repeat 0)
+    heard_repeat = [0] * 125 + [k for k in range(1, 4) for _ in T]
+    assert all(pi // len(T) == heard_repeat[hj] for pi, hj in exact)
+
+
 def test_long_heard_only_stretch_between_anchors():
     rng = random.Random(1)
     P = [f"a{i}" for i in range(50)] + [f"b{i}" for i in range(50)]
