@@ -277,6 +277,26 @@ def describe_flag(f: dict) -> str:
     return f"{_clock(f.get('start'))} {f.get('kind')}/{f.get('category')} «{pub}» → «{heard}»"
 
 
+def scored_run(audio: Path, transcript: Path, truth: dict, model: str, device: str,
+               compute_type: str, keep: Path | None = None) -> dict:
+    """``run_podalign`` then ``score_case``: one row of a stress or synth table."""
+    r = run_podalign(audio, transcript, model, device, compute_type, keep=keep)
+    row = {k: r.get(k) for k in ("rc", "wall_s", "rss_mb", "error")}
+    if "output" in r:
+        row["score"] = score_case(truth, r["output"])
+    return row
+
+
+def print_row(name: str, row: dict, extra: str = "") -> None:
+    s = row.get("score", {})
+    print(f"{name}: rc={row['rc']} wall={row['wall_s']} s {extra}recall={s.get('recall')} "
+          f"precision={s.get('precision')} edges={s.get('segment_edge_err_median_ms')}/"
+          f"{s.get('segment_edge_err_p90_ms')} ms header={s.get('header_reported')} "
+          f"flags: {s.get('flags')} missed: {s.get('missed')}", flush=True)
+    for f in s.get("wrong_flags", []):
+        print(f"    wrong: {f}")
+
+
 def score_case(truth: dict, out: dict) -> dict:
     scorer = load_scorer()
     res = scorer.score(truth, out)
@@ -519,14 +539,22 @@ def render_stress(data: dict) -> list[str]:
          "| variant | wall (s) | clip edges median / p90 (ms) | recall | precision | flags | missed |",
          "|---|---|---|---|---|---|---|"]
     for name, row in data.get("variants", {}).items():
-        s = row.get("score") or {}
-        missed = ", ".join(s.get("missed") or []) or "none"
-        L.append(f"| {name} | {_f(row.get('wall_s'))} | {s.get('segment_edge_err_median_ms')} / "
-                 f"{s.get('segment_edge_err_p90_ms')} | {s.get('recall')} | {s.get('precision')} | "
-                 f"{s.get('flags')} | {missed} |")
-        for f in s.get("wrong_flags", []):
-            L.append(f"|  | | | | | wrong: {f} | |")
+        L += _score_rows([name, _f(row.get("wall_s"))], row)
     return L
+
+
+def _score_rows(first: list[str], row: dict, header: bool = False) -> list[str]:
+    """A table row: ``first`` cells, then clip edges, recall, precision, (header,) flags and
+    what was missed; one more row per wrong flag."""
+    s = row.get("score") or {}
+    cells = first + [f"{s.get('segment_edge_err_median_ms')} / {s.get('segment_edge_err_p90_ms')}",
+                     str(s.get("recall")), str(s.get("precision"))]
+    cells += [str(s.get("header_reported"))] if header else []
+    cells += [str(s.get("flags")), ", ".join(s.get("missed") or []) or "none"]
+    out = ["| " + " | ".join(cells) + " |"]
+    for f in s.get("wrong_flags", []):
+        out.append("| " + " | ".join([""] * (len(cells) - 2) + [f"wrong: {f}", ""]) + " |")
+    return out
 
 
 def render_synth(data: dict) -> list[str]:
@@ -539,14 +567,8 @@ def render_synth(data: dict) -> list[str]:
          "| header | flags | missed |",
          "|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in data.get("cases", {}).items():
-        s = row.get("score") or {}
-        missed = ", ".join(s.get("missed") or []) or "none"
-        L.append(f"| {name} | {row.get('language')} | {_f(row.get('audio_s'))} | {_f(row.get('wall_s'))} | "
-                 f"{s.get('segment_edge_err_median_ms')} / {s.get('segment_edge_err_p90_ms')} | "
-                 f"{s.get('recall')} | {s.get('precision')} | {s.get('header_reported')} | "
-                 f"{s.get('flags')} | {missed} |")
-        for f in s.get("wrong_flags", []):
-            L.append(f"|  | | | | | | | | wrong: {f} | |")
+        L += _score_rows([name, str(row.get("language")), _f(row.get("audio_s")), _f(row.get("wall_s"))],
+                         row, header=True)
     return L
 
 

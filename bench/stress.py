@@ -33,7 +33,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from aligner.audio import SAMPLE_RATE, decode  # noqa: E402
-from bench.run import RESULTS, _save_json, find_cases, run_podalign, score_case, \
+from bench.run import RESULTS, _save_json, find_cases, print_row, scored_run, \
     write_report  # noqa: E402
 
 SNR_DB = 10.0
@@ -264,18 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     results = {"command": "python bench/stress.py", "variants": {}}
     with tempfile.TemporaryDirectory(prefix="podalign-stress-") as tmp:
         for name, audio, transcript, truth in variants(Path(tmp)):
-            r = run_podalign(audio, transcript, args.model, args.device, args.compute_type)
-            row = {k: r.get(k) for k in ("rc", "wall_s", "rss_mb", "error")}
-            if "output" in r:
-                row["score"] = score_case(truth, r["output"])
+            row = scored_run(audio, transcript, truth, args.model, args.device, args.compute_type)
             results["variants"][name] = row
-            s = row.get("score", {})
-            print(f"{name}: rc={row['rc']} wall={row['wall_s']} s recall={s.get('recall')} "
-                  f"precision={s.get('precision')} edges={s.get('segment_edge_err_median_ms')}/"
-                  f"{s.get('segment_edge_err_p90_ms')} ms flags: {s.get('flags')} "
-                  f"missed: {s.get('missed')}", flush=True)
-            for f in s.get("wrong_flags", []):
-                print(f"    wrong: {f}")
+            print_row(name, row)
     _save_json(RESULTS / "stress.json", results)
     write_report(REPO / "BENCHMARKS.md")
     return 0

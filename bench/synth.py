@@ -37,7 +37,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from aligner.audio import SAMPLE_RATE, decode  # noqa: E402
-from bench.run import RESULTS, _save_json, run_podalign, score_case, write_report  # noqa: E402
+from bench.run import RESULTS, _save_json, print_row, scored_run, write_report  # noqa: E402
 from bench.stress import write_audio  # noqa: E402
 
 SPECS = REPO / "bench" / "synth"
@@ -178,24 +178,15 @@ def main(argv: list[str] | None = None) -> int:
             work = Path(tmp)
             audio, transcript, truth = build(spec, work)
             keep = args.keep / name if args.keep else None
-            r = run_podalign(audio, transcript, args.model, args.device, args.compute_type, keep=keep)
+            row = scored_run(audio, transcript, truth, args.model, args.device, args.compute_type,
+                             keep=keep)
             if keep:
+                keep.mkdir(parents=True, exist_ok=True)
                 for p in (audio, transcript, work / "truth.json"):
                     shutil.copy2(p, keep / p.name)
-        row = {k: r.get(k) for k in ("rc", "wall_s", "rss_mb", "error")}
-        row["audio_s"] = truth["audio_seconds"]
-        row["language"] = spec["language"]
-        if "output" in r:
-            row["score"] = score_case(truth, r["output"])
+        row.update(audio_s=truth["audio_seconds"], language=spec["language"])
         results["cases"][name] = row
-        s = row.get("score", {})
-        print(f"{name}: rc={row['rc']} wall={row['wall_s']} s audio={row['audio_s']} s "
-              f"recall={s.get('recall')} precision={s.get('precision')} "
-              f"edges={s.get('segment_edge_err_median_ms')}/{s.get('segment_edge_err_p90_ms')} ms "
-              f"header={s.get('header_reported')} flags: {s.get('flags')} missed: {s.get('missed')}",
-              flush=True)
-        for f in s.get("wrong_flags", []):
-            print(f"    wrong: {f}")
+        print_row(name, row, f"audio={row['audio_s']} s ")
     _save_json(path, results)
     write_report(REPO / "BENCHMARKS.md")
     return 0
