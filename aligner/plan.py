@@ -437,9 +437,15 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
                 latest = t1 - sum(_n_units(tokens[i]) for i in spoken[c:kb]) * unit_s
                 pauses = [a for a, _ in _pauses_within(g0 + INSERT_MIN_S, latest, speech)]
                 g1 = min(g1, max(pauses, default=latest))
-                best = [j for j in best if heard[j].end <= g1 + 0.05]
-                if g1 - g0 < INSERT_MIN_S or len(best) < 3:
-                    continue
+            rest = _rest_of_sentence(spoken, ka, c, tokens)
+            if rest:  # a sentence under way before it is said before it: leave it its time
+                ends = t0 + sum(_n_units(tokens[i]) for i in rest) * unit_s  # about
+                pauses = _pauses_within(t0, g1 - INSERT_MIN_S, speech)
+                nearest = min(pauses, key=lambda p: abs(p[0] - ends), default=(ends, ends))
+                g0 = max(g0, nearest[1])
+            best = [j for j in best if heard[j].start >= g0 - 0.05 and heard[j].end <= g1 + 0.05]
+            if g1 - g0 < INSERT_MIN_S or len(best) < 3:
+                continue
             gaps.append(Gap(g0, g1, best, spoken[c] if c < len(spoken) else len(tokens)))
     return gaps
 
@@ -448,6 +454,21 @@ def _pauses_within(t0: float, t1: float, speech: list[tuple[float, float]]) -> l
     """The pauses between voice-activity regions that start inside [t0, t1]."""
     return [(a_end, b_start) for (_, a_end), (b_start, _) in zip(speech, speech[1:])
             if t0 <= a_end <= t1]
+
+
+def _rest_of_sentence(spoken, ka: int, c: int, tokens: list[Token]) -> list[int]:
+    """The unheard words spoken[ka:c] that finish a sentence begun before them (up to its end),
+    or none when they start a sentence of their own: a sentence is said whole, so its end is
+    said where its beginning was heard; whole sentences may be text the audio lacks."""
+    if ka == 0 or ka >= c or _sentence_start(spoken[ka], tokens) or \
+            tokens[spoken[ka]].line != tokens[spoken[ka - 1]].line:
+        return []
+    out = []
+    for i in spoken[ka:c]:
+        out.append(i)
+        if tokens[i].text.rstrip().endswith(_SENTENCE_END):
+            break
+    return out
 
 
 def _split_at_gap(spoken, ka: int, kb: int, tokens: list[Token]) -> int:

@@ -317,6 +317,25 @@ def test_squeezed_run_against_speech_with_no_text(short, found):
     assert squeezed_runs(plan, fits, t.tokens) == ([list(short)] if found else [])
 
 
+def test_a_sentence_under_way_is_said_before_speech_with_no_text(tr):
+    """A sentence whose end recognition garbled, then an added remark: the unmatched heard words
+    run from the garbled end into the remark, but the sentence's end is said before it."""
+    tl = Timeline()
+    tl.say(_line_words(tr, 1))
+    words2 = _line_words(tr, 2)
+    tl.say(words2[:6])
+    _, garbled_end = tl.say(["xyz", "qwv", "bzz", "vvk", "pfl", "zzq"][:len(words2) - 6], prob=0.6)
+    tl.pause(0.6)
+    g0, g1 = tl.say(EXTRA, prob=0.8)
+    tl.pause(0.8)
+    for li in (3, 4):
+        tl.say(_line_words(tr, li))
+    speech = [(0.5, garbled_end), (g0, g1), (g1 + 0.8, tl.t)]
+    plan = make_plan(tr, tl.words, tl.t + 1.0, speech)
+    assert len(plan.gaps) == 1
+    assert plan.gaps[0].start == pytest.approx(g0, abs=0.1)
+
+
 def test_words_before_speech_with_no_text_end_before_it(tr):
     """A sentence never said right before an ad: estimated times spread it up to the next heard
     word, over the ad; its window still ends where the ad starts."""
