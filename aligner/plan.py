@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .forced import MAX_WINDOW_S, Window
 from .normalize import is_function_word
+from .speech import pauses_within, speech_within
 from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches
 from .types import HeardWord, Token, Transcript
 
@@ -232,12 +233,6 @@ def _need(plan: Plan, tok: Token) -> float:
     return _n_units(tok) * plan.unit_seconds * 1.5
 
 
-def _speech_pieces(speech: list[tuple[float, float]], t0: float, t1: float
-                   ) -> list[tuple[float, float]]:
-    """The parts of [t0, t1] that voice activity calls speech."""
-    return [(max(a, t0), min(b, t1)) for a, b in speech if min(b, t1) > max(a, t0)]
-
-
 def _stretches(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:
     """Runs of published words (positions in ``plan.spoken``) placed over far more time than
     they need: one word over seconds, or up to STRETCH_RUN_WORDS words of one line among
@@ -287,7 +282,7 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
         f0, f1 = fits[ids[0]], fits[ids[-1]]
         needs = [_need(plan, tokens[i]) for i in ids]
         need = sum(needs)
-        talk = sum(b - a for a, b in _speech_pieces(speech, f0.start, f1.end))
+        talk = sum(b - a for a, b in speech_within(speech, f0.start, f1.end))
         if talk - need < INSERT_MIN_S:
             continue
         k = run[0]
@@ -303,7 +298,7 @@ def stretched_words(plan: Plan, fits: dict, tokens: list[Token], heard: list[Hea
             # Recognition gave nothing credible there (speech in another language, singing,
             # crosstalk, or a stretch recognition skipped): the voice activity alone must show a
             # long stretch of speech, and the caller hears it again (``text_heard_again``).
-            pieces = _speech_pieces(speech, g0, g1)
+            pieces = speech_within(speech, g0, g1)
             if sum(b - a for a, b in pieces) < UNHEARD_INSERT_MIN_S:
                 continue
             span = pieces[0][0], pieces[-1][1]
@@ -331,7 +326,7 @@ def edge_speech(plan: Plan, fits: dict, tokens: list[Token], heard: list[HeardWo
     out = []
     for a, b, before in ((0.0, fits[timed[0]].start, timed[0]),
                          (fits[timed[-1]].end, duration, len(tokens))):
-        pieces = _speech_pieces(speech, a, b)
+        pieces = speech_within(speech, a, b)
         if sum(y - x for x, y in pieces) < UNHEARD_INSERT_MIN_S:
             continue
         span = pieces[0][0], pieces[-1][1]
@@ -435,12 +430,12 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
             c = _split_at_gap(spoken, ka, kb, tokens)
             if c < kb:  # a turn's unheard first words after it: the gap leaves them their time
                 latest = t1 - sum(_n_units(tokens[i]) for i in spoken[c:kb]) * unit_s
-                pauses = [a for a, _ in _pauses_within(g0 + INSERT_MIN_S, latest, speech)]
+                pauses = [a for a, _ in pauses_within(speech, g0 + INSERT_MIN_S, latest)]
                 g1 = min(g1, max(pauses, default=latest))
             rest = _rest_of_sentence(spoken, ka, c, tokens)
             if rest:  # a sentence under way before it is said before it: leave it its time
                 ends = t0 + sum(_n_units(tokens[i]) for i in rest) * unit_s  # about
-                pauses = _pauses_within(t0, g1 - INSERT_MIN_S, speech)
+                pauses = pauses_within(speech, t0, g1 - INSERT_MIN_S)
                 nearest = min(pauses, key=lambda p: abs(p[0] - ends), default=(ends, ends))
                 g0 = max(g0, nearest[1])
             best = [j for j in best if heard[j].start >= g0 - 0.05 and heard[j].end <= g1 + 0.05]
@@ -448,12 +443,6 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
                 continue
             gaps.append(Gap(g0, g1, best, spoken[c] if c < len(spoken) else len(tokens)))
     return gaps
-
-
-def _pauses_within(t0: float, t1: float, speech: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The pauses between voice-activity regions that start inside [t0, t1]."""
-    return [(a_end, b_start) for (_, a_end), (b_start, _) in zip(speech, speech[1:])
-            if t0 <= a_end <= t1]
 
 
 def _rest_of_sentence(spoken, ka: int, c: int, tokens: list[Token]) -> list[int]:
@@ -576,7 +565,7 @@ def _unheard_edge(spoken, anchors, tokens, unit_s, speech, duration, at_end: boo
         rest, t = [i for i in spoken if i < keys[0]], anchors[keys[0]][0]
     need = sum(_n_units(tokens[i]) for i in rest) * unit_s
     lo, hi = (t, t + 2 * need + 1.0) if at_end else (t - 2 * need - 1.0, t)
-    have = sum(b - a for a, b in _speech_pieces(speech, lo, hi))
+    have = sum(b - a for a, b in speech_within(speech, lo, hi))
     if not rest or have >= 0.5 * need:
         return 0.0 if at_end else duration
     return min(duration, hi) if at_end else max(0.0, lo)

@@ -6,7 +6,6 @@ voices, music) from running away, and word timestamps give each heard word a rou
 """
 from __future__ import annotations
 
-import bisect
 import re
 from typing import Callable
 
@@ -14,6 +13,7 @@ import numpy as np
 
 from .audio import SAMPLE_RATE
 from .normalize import norm_token
+from .speech import speech_within
 from .types import HeardWord
 
 
@@ -123,8 +123,9 @@ def join_split_numbers(words: list[HeardWord], language: str) -> list[HeardWord]
     return out
 
 
-LOOP_REPEATS = 3  # a phrase of up to LOOP_PERIOD words said this many times in a row (4 for one
-LOOP_PERIOD = 4  # word: "und und und" is speech): recognition looping, not speech
+LOOP_PERIOD = 4  # a phrase of up to this many words ...
+LOOP_REPEATS = 3  # ... said this many times in a row is recognition looping, not speech;
+LOOP_WORD_REPEATS = 4  # one word needs one more ("und und und" is speech)
 
 
 def looped(heard: list[HeardWord]) -> set[int]:
@@ -135,7 +136,7 @@ def looped(heard: list[HeardWord]) -> set[int]:
     norms = [w.norm for w in heard]
     out: set[int] = set()
     for p in range(1, LOOP_PERIOD + 1):
-        need = max(LOOP_REPEATS, 4 if p == 1 else 0) * p  # words a loop of period p covers
+        need = (LOOP_WORD_REPEATS if p == 1 else LOOP_REPEATS) * p  # words such a loop covers
         k = p
         while k < len(norms):
             j = k
@@ -165,13 +166,8 @@ def skipped(heard: list[HeardWord], speech: list[tuple[float, float]],
         t0, t1 = prev.end, nxt.start
         if t1 - t0 < min_s:
             continue
-        k = max(0, bisect.bisect_right(starts, t0) - 1)
-        inside = []
-        while k < len(speech) and speech[k][0] < t1:
-            a, b = max(speech[k][0], t0), min(speech[k][1], t1)
-            if b - a >= HOLE_PIECE_S:  # not the tail of a heard word's own speech
-                inside.append((a, b))
-            k += 1
+        inside = [(a, b) for a, b in speech_within(speech, t0, t1, starts)
+                  if b - a >= HOLE_PIECE_S]  # not the tail of a heard word's own speech
         if sum(b - a for a, b in inside) >= min_s:
             out.append((inside[0][0], inside[-1][1]))
     return out

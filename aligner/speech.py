@@ -44,7 +44,12 @@ def speech_intervals(audio: np.ndarray, chunk_s: float = VAD_CHUNK_S) -> list[tu
 PAUSE_BEFORE = tuple(".?!…;:,»)\"")  # punctuation after which a speaker pauses
 
 
-def _pieces(start: float, end: float, intervals, starts) -> list[tuple[float, float]]:
+def speech_within(intervals: list[tuple[float, float]], start: float, end: float,
+                  starts: list[float] | None = None) -> list[tuple[float, float]]:
+    """The parts of [start, end] that voice activity calls speech (``starts``: the intervals'
+    starts, for bisection, when called for many spans)."""
+    if starts is None:
+        starts = [a for a, _ in intervals]
     k = max(0, bisect.bisect_right(starts, start) - 1)
     inside = []
     while k < len(intervals) and intervals[k][0] < end:
@@ -68,7 +73,7 @@ def snap_words(spans: list[tuple[float, float]], texts: list[str], new_turn: lis
     out = list(spans)
     for k in range(len(out)):
         s, e = out[k]
-        pieces = _pieces(s, e, intervals, starts)
+        pieces = speech_within(intervals, s, e, starts)
         if not pieces:
             continue
         if len(pieces) > 1:
@@ -100,10 +105,12 @@ STRANDED_WORDS = 3  # at most this many first words of a turn moved past it
 STRANDED_SPEECH_S = 1.0  # ... holding at most this much speech before the pause
 
 
-def _silences(intervals: list[tuple[float, float]], ends: list[float], t0: float, t1: float,
-              min_s: float) -> list[tuple[float, float]]:
+def pauses_within(intervals: list[tuple[float, float]], t0: float, t1: float, min_s: float = 0.0,
+                  ends: list[float] | None = None) -> list[tuple[float, float]]:
     """Pauses of at least ``min_s`` between speech regions, starting in [t0, t1] (``ends``: the
-    regions' ends, for bisection: episodes have thousands of regions)."""
+    regions' ends, for bisection when called for many spans: episodes have thousands)."""
+    if ends is None:
+        ends = [b for _, b in intervals]
     out = []
     k = bisect.bisect_left(ends, t0)
     while k + 1 < len(intervals) and ends[k] <= t1:
@@ -131,8 +138,8 @@ def _move_stranded(out: list[tuple[float, float]], texts: list[str], new_turn: l
         if abs(out[k - 1][1] - s) > 0.02:
             continue  # the turn does not touch the one before
         last = min(k + STRANDED_WORDS, n - 1) - 1
-        pauses = _silences(intervals, ends, s, min(out[last][1], s + STRANDED_SPEECH_S),
-                           STRANDED_PAUSE_S)
+        pauses = pauses_within(intervals, s, min(out[last][1], s + STRANDED_SPEECH_S),
+                               STRANDED_PAUSE_S, ends)
         if not pauses:
             continue
         sa, sb = pauses[0]
