@@ -9,7 +9,6 @@ cost is the spelling distance of the two units.
 from __future__ import annotations
 
 import bisect
-from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -44,10 +43,12 @@ def _sim(a: str, b: str) -> float:
     return 1.0 if a == b else Levenshtein.normalized_similarity(a, b)
 
 
-def _unique_ngrams(seq: list[str], n: int) -> dict[tuple, int]:
-    grams = [tuple(seq[i:i + n]) for i in range(len(seq) - n + 1)]
-    counts = Counter(grams)
-    return {g: i for i, g in enumerate(grams) if counts[g] == 1}
+def _ngram_positions(seq: list[str], a: int, b: int, n: int) -> dict[tuple, list[int]]:
+    """Where each n-gram of seq[a:b] starts (absolute positions, in order)."""
+    at: dict[tuple, list[int]] = {}
+    for i in range(a, b - n + 1):
+        at.setdefault(tuple(seq[i:i + n]), []).append(i)
+    return at
 
 
 def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -70,9 +71,8 @@ def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _anchors(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int, n: int):
-    gp = _unique_ngrams(P[p0:p1], n)
-    gh = _unique_ngrams(H[h0:h1], n)
-    cand = sorted((i + p0, gh[g] + h0) for g, i in gp.items() if g in gh)
+    gp, gh = _ngram_positions(P, p0, p1, n), _ngram_positions(H, h0, h1, n)
+    cand = sorted((ip[0], gh[g][0]) for g, ip in gp.items() if len(ip) == 1 and len(gh.get(g, ())) == 1)
     return _lis(cand)
 
 
@@ -83,17 +83,12 @@ REPEAT_MAX = 16  # ... found at most this many times on each side anchor repeate
 def _repeated_anchors(P: list[str], H: list[str], p0: int, p1: int, h0: int, h1: int, n: int):
     """Pairs of equal n-grams, each found at most REPEAT_MAX times on either side, kept in order
     by a longest increasing subsequence: the chain through repeated text that pairs the most."""
-    def where(seq, a, b):
-        at: dict[tuple, list[int]] = {}
-        for i in range(a, b - n + 1):
-            at.setdefault(tuple(seq[i:i + n]), []).append(i)
-        return at
-
-    wp, wh = where(P, p0, p1), where(H, h0, h1)
-    cand = sorted((i, j) for g, ip in wp.items() if len(ip) <= REPEAT_MAX
-                  for j in wh.get(g, ()) if len(wh[g]) <= REPEAT_MAX for i in ip)
-    # one heard position per published one, in decreasing order, so the chain takes at most one
-    cand.sort(key=lambda x: (x[0], -x[1]))
+    wp, wh = _ngram_positions(P, p0, p1, n), _ngram_positions(H, h0, h1, n)
+    # the heard positions of one published position in decreasing order, so that the chain
+    # (increasing in both) takes at most one of them
+    cand = sorted(((i, j) for g, ip in wp.items() if len(ip) <= REPEAT_MAX
+                   for j in wh.get(g, ()) if len(wh[g]) <= REPEAT_MAX for i in ip),
+                  key=lambda x: (x[0], -x[1]))
     return _lis(cand)
 
 
