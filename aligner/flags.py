@@ -15,6 +15,7 @@ Structural differences (text never said, speech with no text) come from the plan
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
@@ -41,6 +42,69 @@ class Region:
     char_end: int
 
 
+class TextIndex:
+    """The transcript's own word sequences (normalised units), to tell when recognition heard,
+    in some place, a phrase that the transcript itself uses somewhere else: a cache language
+    model of the document.  Recognition never saw the text, so hearing "resonant frequencies of
+    the room" where the text says "resident frequencies of the room", when the text says
+    "resonant frequencies of the room" further on, is evidence that it heard right."""
+
+    N = 3  # words in a phrase; shorter ones recur by chance
+
+    def __init__(self, tokens: list[Token]):
+        self.units: list[str] = []
+        self.owner: list[int] = []
+        for t in tokens:
+            for u in t.norm.split():
+                self.units.append(u)
+                self.owner.append(t.index)
+        self.at: dict[tuple[str, ...], list[int]] = {}
+        for k in range(len(self.units) - self.N + 1):
+            self.at.setdefault(tuple(self.units[k:k + self.N]), []).append(k)
+        self.count = Counter(self.units)
+        self.first: dict[int, int] = {}
+        for k, i in enumerate(self.owner):
+            self.first.setdefault(i, k)
+
+    def around(self, tokens: list[int], n: int) -> tuple[list[str], list[str], list[str]]:
+        """Up to ``n`` units before ``tokens`` (a run), up to ``n`` after, and their own."""
+        a = self.first.get(tokens[0], 0)
+        b = a
+        while b < len(self.owner) and self.owner[b] <= tokens[-1]:
+            b += 1
+        return self.units[max(0, a - n):a], self.units[b:b + n], self.units[a:b]
+
+    def used_elsewhere(self, phrase: list[str], avoid: set[int]) -> bool:
+        n = self.N
+        if len(phrase) < n:
+            return False
+        for k in self.at.get(tuple(phrase[:n]), ()):
+            span = self.units[k:k + len(phrase)]
+            if span == phrase and not avoid.intersection(self.owner[k:k + len(phrase)]):
+                return True
+        return False
+
+
+RARE_USES = 2
+
+
+def attested(index: TextIndex, region: Region, heard: list[HeardWord], language: str) -> bool:
+    """Whether the heard reading of a region, with the published words around it, is a phrase
+    the transcript uses elsewhere (see ``TextIndex``), on a content word the published side
+    lacks."""
+    said = [u for j in region.heard for u in heard[j].norm.split()]
+    before, after, published = index.around(region.tokens, 2)
+    # A word the text uses often recurs beside anything ("c'est vraiment"); one it uses once or
+    # twice recurring in the same words is what a document's own vocabulary predicts.
+    new = [u for u in said if u not in published and not is_function_word(u, language)
+           and index.count.get(u, 0) <= RARE_USES]
+    if not said or len(said) > 4 or not new:
+        return False
+    avoid = set(region.tokens)
+    return any(index.used_elsewhere(p, avoid) for p in
+               (said + after, before + said, before[-1:] + said + after[:1]))
+
+
 @dataclass
 class Candidate:
     region: Region
@@ -58,6 +122,7 @@ class Candidate:
     name_prob: float = 0.0  # lowest recognition probability among the heard names
     rival_lp_gain: float | None = None
     focus: list[int] = field(default_factory=list)  # the published tokens a flag points at
+    attested: bool = False  # the heard reading, in this context, is a phrase the text uses elsewhere
 
 
 def _context(text: str, a: int, b: int) -> str:
@@ -119,7 +184,8 @@ def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language
 
 
 def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
-             fits: dict[int, WordFit], language: str, rival: RivalFit | None = None) -> Candidate:
+             fits: dict[int, WordFit], language: str, rival: RivalFit | None = None,
+             index: TextIndex | None = None) -> Candidate:
     """The measurements one region is judged on."""
     pf = [fits[i] for i in region.tokens if i in fits]
     core = focus(region, fits, transcript.tokens, language)
@@ -144,6 +210,7 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
                     for i in region.tokens for u in transcript.tokens[i].norm.split()),
         rival_lp_gain=rival.rival_lp - rival.published_lp if rival else None,
         focus=core,
+        attested=index is not None and attested(index, region, heard, language),
     )
 
 
@@ -190,6 +257,7 @@ def _sigmoid(x: float) -> float:
 MAX_REGION_WORDS = 12
 SAME_SOUND = 0.9  # published and heard sound the same: nothing an ear could check
 RIVAL_CAP = 5.0  # the most a heard reading's better fit counts, per published word (log10)
+ATTESTED_BONUS = 4.0  # recognition heard, here, a phrase the transcript uses elsewhere
 RIVAL_FLOOR = -1.0  # the least a heard reading that fits worse can weigh (per word, see below)
 
 
@@ -229,6 +297,8 @@ def evidence_score(c: Candidate, language: str) -> float | None:
         x += 4.0  # recognition rarely turns one number into another
     elif names_differ(c):
         x += 2.0  # nor, when sure of it, one name into another that does not sound like it
+    if c.attested:
+        x += ATTESTED_BONUS
     return x
 
 
@@ -273,7 +343,7 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
                       "heard_prob": round(c.heard_prob, 3), "rival_gain": round(c.rival_lp_gain, 2),
                       "content": c.content,
                       "numbers_differ": numbers_differ(c, language),
-                      "names_differ": names_differ(c),
+                      "names_differ": names_differ(c), "attested": c.attested,
                       "words": len(r.tokens), "score": round(x, 2), "bar": round(bar, 2)},
         ))
     return out

@@ -17,7 +17,7 @@ import numpy as np
 from . import audio as audio_mod
 from . import model as model_mod
 from .errors import TranscriptMismatch
-from .flags import could_pass, decide, evidence, regions, rivals, structural, threshold
+from .flags import TextIndex, could_pass, decide, evidence, regions, rivals, structural, threshold
 from .forced import ForcedAligner, Rival, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_runs,
@@ -141,6 +141,7 @@ def run_alignment(
     timings["plan"] = time.perf_counter() - t
 
     regs = regions(transcript, plan, heard, language)
+    index = TextIndex(transcript.tokens)
     aligner = ForcedAligner(model, language)
 
     def said(i: int) -> str:  # the words aligned: sound notes glued to them left out
@@ -155,7 +156,8 @@ def run_alignment(
         r = region_of.get((rival.first, rival.text))
         if r is None or any(i not in fits_so_far for i in r.tokens):
             return True  # not all its words timed yet: weigh it to be safe
-        return could_pass(evidence(transcript, r, heard, fits_so_far, language), language, bar,
+        return could_pass(evidence(transcript, r, heard, fits_so_far, language, index=index),
+                          language, bar,
                           min_confidence)
 
     fits, weighed = align_windows(aligner, audio, plan.windows, said, rivals(regs),
@@ -215,7 +217,7 @@ def run_alignment(
     regs = [r for r in regs if not omitted.intersection(r.tokens)
             and not (r.heard and all(_in_gap(heard[j], plan.gaps) for j in r.heard))]
     cands = [c for r in regs if (c := evidence(transcript, r, heard, fits, language,
-                                                       by_first.get((r.tokens[0], r.heard_text))))]
+                                               by_first.get((r.tokens[0], r.heard_text)), index))]
     subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
     # A difference beside untranscribed speech is that speech, already reported once.
     mism += [m for m in subs if m.start is None or not any(

@@ -380,3 +380,44 @@ def test_weighing_is_pruned_only_for_hopeless_candidates():
     weak = _cand([5], sound=0.6, min_logprob=-0.5, pmi=2.5, rival_lp_gain=None)
     assert not could_pass(weak, "fr", bar, 0.5)
     assert could_pass(weak, "fr", bar, 0.0)  # asked for every candidate: all are weighed
+
+
+# ---------------------------------------------------------------------------- attested readings
+
+LUCIER = ("Alvin Lucier: I am going to play it back into the room again until the resident "
+          "frequencies of the room reinforce themselves. What you will hear, then, are the "
+          "natural resonant frequencies of the room articulated by speech. It is really loud and "
+          "it is really long and it is really late.\n")
+
+
+def _region_for(t, word: str, heard_words: list[str]):
+    i = next(k for k, tok in enumerate(t.tokens) if tok.text.strip(".,") == word)
+    heard = _heard(heard_words)
+    return Region([i], list(range(len(heard))), word, " ".join(heard_words),
+                  t.tokens[i].char_start, t.tokens[i].char_end), heard
+
+
+def test_a_heard_word_the_text_uses_in_the_same_words_elsewhere_is_attested():
+    t = parse_transcript(LUCIER, language="en")
+    index = flags.TextIndex(t.tokens)
+    reg, heard = _region_for(t, "resident", ["resonant"])
+    assert flags.attested(index, reg, heard, "en")  # "resonant frequencies of" is published later
+    reg, heard = _region_for(t, "resident", ["president"])
+    assert not flags.attested(index, reg, heard, "en")  # a word the text never uses
+
+
+def test_attestation_needs_the_same_words_around_and_a_rare_word():
+    t = parse_transcript(LUCIER, language="en")
+    index = flags.TextIndex(t.tokens)
+    reg, heard = _region_for(t, "room", ["resonant"])  # "resonant reinforce themselves": not in the text
+    assert not flags.attested(index, reg, heard, "en")
+    # "it is really" recurs three times: a common word beside anything proves nothing
+    reg, heard = _region_for(t, "loud", ["really"])
+    assert not flags.attested(index, reg, heard, "en")
+
+
+def test_an_attested_reading_scores_higher():
+    plain = evidence_score(_cand([6], "resident", "resonant"), "en")
+    seen = _cand([6], "resident", "resonant")
+    seen.attested = True
+    assert evidence_score(seen, "en") == pytest.approx(plain + flags.ATTESTED_BONUS)
