@@ -18,6 +18,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .forced import RivalFit, WordFit
@@ -372,4 +373,96 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
                             " ".join(words) or g.heard_again,
                             round(conf, 3), f"{dur:.1f} s of speech with no published text",
                             {"seconds": round(dur, 2), "words": len(words)}))
+    return out
+
+
+# ------------------------------------------------------------------ names spelled two ways
+
+VARIANT_MIN_USES = 3  # the usual spelling: at least this many uses ...
+VARIANT_RATIO = 3  # ... and this many times the variant's
+VARIANT_MAX_EDITS = 2
+VARIANT_MIN_GAIN = -1.0  # the usual spelling may fit the audio this much worse (log10) and count
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A published name spelled, here, unlike the way the transcript usually spells it."""
+
+    token: int
+    usual: str  # the usual spelling, as the transcript writes it
+    rival: str  # the token's text with the usual spelling in place (punctuation kept)
+    uses: int  # how often the usual spelling is used
+    own_uses: int  # how often this spelling is
+
+
+def _core(text: str) -> str:
+    return text.strip(".,;:!?…()[]{}«»\"“”'’-—")
+
+
+def spelling_variants(transcript: Transcript, spoken: list[int]) -> list[Variant]:
+    """Names the transcript spells once or twice one way and usually another, a letter or two
+    apart ("Kyuta" once, "Kyutai" nine times): an editor's slip more often than two names.  A
+    usual spelling plus an ending ("Nowak" / "Nowaka", "Merkel" / "Merkels") is grammar, not a
+    slip, and is left alone; the audio then weighs the two spellings (see ``decide_variants``)."""
+    tokens = transcript.tokens
+    uses = Counter(t.norm for t in tokens if t.norm and " " not in t.norm)
+    shown: dict[str, Counter] = {}
+    for t in tokens:
+        if t.norm in uses:
+            shown.setdefault(t.norm, Counter())[_core(t.text)] += 1
+    usual_forms = [f for f, n in uses.items() if n >= VARIANT_MIN_USES and len(f) >= 4]
+    out = []
+    for i in spoken:
+        t = tokens[i]
+        v = t.norm
+        if not v or " " in v or len(v) < 4:
+            continue
+        if not _core(t.text)[:1].isupper():
+            continue  # (a capital at a sentence start is enough: the usual spelling must be a name)
+        near = process.extract(v, usual_forms, scorer=Levenshtein.distance, limit=None,
+                               score_cutoff=VARIANT_MAX_EDITS)
+        # not the usual spelling plus an ending (grammar), and used far more than this one
+        near = [f for f, _, _ in near if f != v and not v.startswith(f)
+                and uses[f] >= VARIANT_RATIO * uses[v]]
+        best = max(near, key=lambda f: uses[f], default=None)
+        if best is None:
+            continue
+        usual = shown[best].most_common(1)[0][0]
+        if usual.islower():
+            continue  # a common word the transcript uses often: not a name spelled two ways
+        core = _core(t.text)
+        out.append(Variant(i, usual, t.text.replace(core, usual, 1), uses[best], uses[v]))
+    return out
+
+
+def decide_variants(transcript: Transcript, variants: list[Variant],
+                    weighed: dict[tuple[int, str], RivalFit], fits: dict[int, WordFit],
+                    min_confidence: float = 0.5) -> list[Mismatch]:
+    """Flag a name spelled unlike its usual spelling unless the audio prefers the published
+    spelling clearly (two names that differ in sound, "Martin" and "Marin", are told apart by
+    the audio; a slip of the pen, "Kyuta" for "Kyutai", fits about as well as the usual one).
+    Confidence grows with how much more the usual spelling is used and how well it fits."""
+    out = []
+    for v in variants:
+        rf = weighed.get((v.token, v.rival))
+        f = fits.get(v.token)
+        if rf is None or f is None:
+            continue
+        gain = rf.rival_lp - rf.published_lp
+        if gain < VARIANT_MIN_GAIN:
+            continue
+        conf = 0.55 + 0.05 * math.log2(v.uses / v.own_uses) + 0.1 * min(gain, 2.0)
+        conf = round(max(0.0, min(0.9, conf)), 3)
+        if conf < min_confidence:
+            continue
+        t = transcript.tokens[v.token]
+        core = _core(t.text) or t.text
+        a = t.char_start + t.text.index(core)
+        b = a + len(core)
+        out.append(Mismatch(
+            kind="substitution", category="name", start=f.start, end=f.end,
+            char_start=a, char_end=b, transcript_text=transcript.text[a:b], heard_text=v.usual,
+            confidence=conf, context=_context(transcript.text, a, b),
+            evidence={"spelled_elsewhere": v.usual, "uses": v.uses, "own_uses": v.own_uses,
+                      "rival_gain": round(gain, 2)}))
     return out

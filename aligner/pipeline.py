@@ -17,7 +17,8 @@ import numpy as np
 from . import audio as audio_mod
 from . import model as model_mod
 from .errors import TranscriptMismatch
-from .flags import TextIndex, could_pass, decide, evidence, regions, rivals, structural, threshold
+from .flags import (TextIndex, could_pass, decide, decide_variants, evidence, regions, rivals,
+                    spelling_variants, structural, threshold)
 from .forced import ForcedAligner, Rival, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_runs,
@@ -142,6 +143,10 @@ def run_alignment(
 
     regs = regions(transcript, plan, heard, language)
     index = TextIndex(transcript.tokens)
+    variants = spelling_variants(transcript, plan.spoken)
+    to_weigh = rivals(regs)
+    for v in variants:  # the usual spelling is weighed like a heard reading
+        to_weigh.setdefault(v.token, []).append((v.token + 1, v.rival))
     aligner = ForcedAligner(model, language)
 
     def said(i: int) -> str:  # the words aligned: sound notes glued to them left out
@@ -160,14 +165,14 @@ def run_alignment(
                           language, bar,
                           min_confidence)
 
-    fits, weighed = align_windows(aligner, audio, plan.windows, said, rivals(regs),
+    fits, weighed = align_windows(aligner, audio, plan.windows, said, to_weigh,
                                   progress.advance, worth)
     recut = recut_windows(plan, fits)
     if recut:  # a cut in the wrong place: align the windows on either side of it again
         for k, w in recut:
             plan.windows[k] = w
         more_fits, more_weighed = align_windows(aligner, audio, [w for _, w in recut],
-                                                said, rivals(regs), worth=worth)
+                                                said, to_weigh, worth=worth)
         fits.update(more_fits)
         weighed += more_weighed
     by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}  # later ones win
@@ -219,6 +224,9 @@ def run_alignment(
     cands = [c for r in regs if (c := evidence(transcript, r, heard, fits, language,
                                                by_first.get((r.tokens[0], r.heard_text)), index))]
     subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
+    subs += [m for m in decide_variants(transcript, variants, by_first, fits, min_confidence)
+             if not any(s.char_start < m.char_end and m.char_start < s.char_end
+                                               for s in subs)]
     # A difference beside untranscribed speech is that speech, already reported once.
     mism += [m for m in subs if m.start is None or not any(
         g.start - NEAR_GAP_S < m.end and m.start < g.end + NEAR_GAP_S for g in plan.gaps)]

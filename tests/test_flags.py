@@ -421,3 +421,35 @@ def test_an_attested_reading_scores_higher():
     seen = _cand([6], "resident", "resonant")
     seen.attested = True
     assert evidence_score(seen, "en") == pytest.approx(plain + flags.ATTESTED_BONUS)
+
+
+# ---------------------------------------------------------------------------- names spelled two ways
+
+VARIANTS = ("Aude : Kyutai est un laboratoire. Kyutai recrute. Chez Kyutai, on publie. "
+            "Kyuta exactement, et Merkel parle. Merkels Politik. Merkel encore, Merkel toujours. "
+            "Les marches et les marches et les marches, la Marche.\n")
+
+
+def test_a_name_spelled_once_unlike_its_usual_spelling_is_a_variant():
+    t = parse_transcript(VARIANTS, language="fr")
+    found = {t.tokens[v.token].text: v for v in flags.spelling_variants(t, range(len(t.tokens)))}
+    assert set(found) == {"Kyuta"}  # "Merkels" is Merkel plus an ending; "marches" not a name
+    v = found["Kyuta"]
+    assert (v.usual, v.rival, v.uses, v.own_uses) == ("Kyutai", "Kyutai", 3, 1)
+
+
+def _weighed(v, gain):
+    r = Rival(0, 1, v.rival, v.token, v.token + 1)
+    return {(v.token, v.rival): RivalFit(r, published_lp=-5.0, rival_lp=-5.0 + gain)}
+
+
+def test_a_variant_is_flagged_unless_the_audio_prefers_the_published_spelling():
+    t = parse_transcript(VARIANTS, language="fr")
+    (v,) = flags.spelling_variants(t, range(len(t.tokens)))
+    fits = {v.token: WordFit(v.token, 3.0, 3.4, 0.2, -2.0, 0.5)}
+    (m,) = flags.decide_variants(t, [v], _weighed(v, -0.3), fits)
+    assert (m.category, m.transcript_text, m.heard_text, m.start) == ("name", "Kyuta", "Kyutai", 3.0)
+    assert t.text[m.char_start:m.char_end] == "Kyuta"
+    assert 0.5 <= m.confidence <= 0.9
+    assert flags.decide_variants(t, [v], _weighed(v, -2.0), fits) == []  # said as published
+    assert flags.decide_variants(t, [v], {}, fits) == []  # not weighed: no evidence
