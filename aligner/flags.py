@@ -147,17 +147,20 @@ def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language
             raw.append((cur_p, cur_h))
         cur_p, cur_h = [], []
 
+    # Words only partly matched: an exact unit inside one ("300" = "trois cents" heard as
+    # "deux cents"; "mil doscientos" heard as "2.300" = "dos mil trescientos") belongs to the
+    # region with the rest of it, and so does the word on the other side: regions hold whole
+    # words on both sides, or the rival reading is weighed against half a number.
+    partial_p = {plan.p_owner[pr.p] for pr in plan.pairs
+                 if pr.p is not None and (pr.h is None or pr.sim < 1.0)}
+    partial_h = {plan.h_owner[pr.h] for pr in plan.pairs
+                 if pr.h is not None and (pr.p is None or pr.sim < 1.0)}
     for pr in plan.pairs:
         if pr.p is not None and pr.h is not None and pr.sim >= 1.0:
-            # An exact unit inside a word already in the region ("300" = "trois cents" heard
-            # as "deux cents") belongs to it: regions hold whole words on both sides.
-            if cur_p and plan.p_owner[pr.p] == cur_p[-1]:
-                j = plan.h_owner[pr.h]
-                if j not in cur_h:
-                    cur_h.append(j)
+            i, j = plan.p_owner[pr.p], plan.h_owner[pr.h]
+            if i not in partial_p and j not in partial_h:
+                close()
                 continue
-            close()
-            continue
         if pr.p is not None:
             i = plan.p_owner[pr.p]
             if cur_p and tokens[i].line != tokens[cur_p[-1]].line:

@@ -453,3 +453,17 @@ def test_a_variant_is_flagged_unless_the_audio_prefers_the_published_spelling():
     assert 0.5 <= m.confidence <= 0.9
     assert flags.decide_variants(t, [v], _weighed(v, -2.0), fits) == []  # said as published
     assert flags.decide_variants(t, [v], {}, fits) == []  # not weighed: no evidence
+
+
+def test_a_heard_number_partly_matching_the_published_one_joins_the_region_whole():
+    # "2.300" is "dos mil trescientos": its "mil" matches the published "mil" exactly, but the
+    # region must hold "mil doscientos" whole, or "2.300" is weighed against half a number.
+    text = ("Carlos Romero : Hemos perdido mil doscientos kilómetros cuadrados de praderas "
+            "marinas en la costa.\n")
+    t = parse_transcript(text, language="es")
+    heard = [HeardWord(w, 0.5 + 0.3 * k, 0.7 + 0.3 * k, 0.9, norm_token(w, "es"))
+             for k, w in enumerate("Hemos perdido 2.300 kilómetros cuadrados de praderas "
+                                   "marinas en la costa.".split())]
+    plan = make_plan(t, heard, heard[-1].end + 1.0)
+    regs = regions(t, plan, heard, "es")
+    assert [(r.published, r.heard_text) for r in regs] == [("mil doscientos", "2.300")]
