@@ -2,14 +2,17 @@
 
 Where the published and heard words differ (after normalisation has removed differences of
 writing only), the place is a *region*.  Recognition alone cries wolf: on hard audio it mishears
-every other word.  So each region is heard again *in context*: the model is given the published
-words before it as a prefix and continues on its own (``forced.ForcedAligner``).  Knowing what
-came before, it usually says the published words again where they were said, and still says
-something else where they were not.  What remains is weighed with:
-- *sound*: how alike the published and contextually heard texts sound (espeak-ng phonemes);
-  a slip sounds like the published word, a wrong name or number usually does not;
+every other word.  So each region is weighed with evidence from the audio and from the text:
+- *fit*: the heard reading is scored on the same audio, in the same context, as the published
+  one (``forced.ForcedAligner``): which fits better, and by how much;
+- *sound*: how alike the published and heard texts sound (espeak-ng phonemes); a slip sounds
+  like the published word, a wrong name or number usually does not;
 - *audio support*: the published words' lowest token probability under the audio, and how much
-  the audio raises them above what the model expects from silence (PMI).
+  the audio raises them above what the model expects from silence (PMI);
+- *the text itself*: a heard reading that, with the words around it, is a phrase the transcript
+  uses elsewhere (``TextIndex``); and, apart from recognition, a name spelled once unlike the
+  transcript's usual spelling of it (``spelling_variants``), its usual spelling weighed on the
+  audio like a heard reading.
 Structural differences (text never said, speech with no text) come from the plan.
 """
 from __future__ import annotations
