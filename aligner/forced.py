@@ -23,6 +23,8 @@ MAX_WINDOW_S = 30.0
 MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
 FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w.,?!;:…]+$")
+_BRACKETS = re.compile(r"[()\[\]{}]")
+_STACKED_PUNCT = re.compile(r"[,;:]+(?=[.?!…])")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ def clean_for_model(text: str) -> str:
     punctuated text, and its token takes the pause after the word (monde-numerique start
     error p90 179 -> 138 ms)."""
     t = _EDGE_PUNCT.sub("", ftfy.fix_text(text)).replace("\u2019", "'")
+    # Marks Whisper never writes inside or stacked on a word ("Iliad),", a label-like "Durand:."
+    # in a turn) read to it as very unlikely tokens, which a rival reading would be credited for.
+    t = _STACKED_PUNCT.sub("", _BRACKETS.sub("", t))
     return t or text.strip()
 
 

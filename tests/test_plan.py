@@ -441,6 +441,9 @@ def test_windows_longer_than_the_decoder_takes_are_split():
     ("l’équipe", "l'équipe"),
     ("Ă", "Ă"),  # the seed's single wrong character: nothing to repair
     ("Ã©tÃ©", "été"),
+    ("(Iliad),", "Iliad,"),  # brackets inside too
+    ("Durand:.", "Durand."),  # a label-like "Aude Durand :." inside a turn: one mark, as written
+    ("Bonjour...", "Bonjour..."),
 ])
 def test_clean_for_model(published, model_text):
     from aligner.forced import clean_for_model
