@@ -164,6 +164,8 @@ def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language
             if i not in partial_p and j not in partial_h:
                 close()
                 continue
+            if i not in cur_p and j not in cur_h:
+                close()  # the partly matched words start a region of their own
         if pr.p is not None:
             i = plan.p_owner[pr.p]
             if cur_p and tokens[i].line != tokens[cur_p[-1]].line:

@@ -467,3 +467,15 @@ def test_a_heard_number_partly_matching_the_published_one_joins_the_region_whole
     plan = make_plan(t, heard, heard[-1].end + 1.0)
     regs = regions(t, plan, heard, "es")
     assert [(r.published, r.heard_text) for r in regs] == [("mil doscientos", "2.300")]
+
+
+def test_a_partly_matched_number_starts_its_own_region():
+    # "17" (dix sept) shares "dix" with the published "dix-huit": the number is its own place to
+    # check, not the tail of the garbled words before it.
+    text = "Alice : Il a heurté un mur tuant ainsi dix-huit personnes sur la piste.\n"
+    t = parse_transcript(text, language="fr")
+    heard = _heard("Il a heurté un mur puant un seul 17 personnes sur la piste.".split())
+    plan = make_plan(t, heard, heard[-1].end + 1.0)
+    regs = regions(t, plan, heard, "fr")
+    assert [(r.published, r.heard_text) for r in regs] == [
+        ("tuant ainsi", "puant un seul"), ("dix-huit", "17")]
