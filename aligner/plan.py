@@ -242,8 +242,8 @@ def _stretches(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:
     slow = [d >= max(1.0, SLOW_WORD * n) for d, n in zip(dur, need)]
     out, k, n = [], 0, len(plan.spoken)
     while k < n:
-        if dur[k] >= max(STRETCH_MIN_S, 5 * need[k]):
-            out.append([k])  # one word holds it all
+        if dur[k] - need[k] >= STRETCH_MIN_S:
+            out.append([k])  # one word holds it all (the caller checks that it is speech)
             k += 1
             continue
         if not slow[k]:
@@ -252,7 +252,7 @@ def _stretches(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:
         j, last = k, k  # grow over slow words and single normal ones between them, one line
         while j + 1 < n and j + 1 - k < STRETCH_RUN_WORDS and plan.spoken[j + 1] in fits and \
                 tokens[plan.spoken[j + 1]].line == tokens[plan.spoken[k]].line and \
-                dur[j + 1] < max(STRETCH_MIN_S, 5 * need[j + 1]) and (slow[j + 1] or j == last):
+                dur[j + 1] - need[j + 1] < STRETCH_MIN_S and (slow[j + 1] or j == last):
             j += 1
             if slow[j]:
                 last = j

@@ -590,3 +590,27 @@ def test_text_heard_again_tells_skipped_text_from_speech_with_no_text(tr):
     first = [k.norm for k in t.tokens if k.index in sp[:6]]
     assert text_heard_again(first, t.tokens, sp, sp[3], "fr")
     assert not text_heard_again(first, t.tokens, sp, sp[-1], "fr")
+
+
+def test_one_word_holding_seconds_more_than_it_needs_over_heard_speech_is_an_insertion():
+    """A sentence said where the text has none ("Et | ça, c'est un point sur lequel j'insiste
+    beaucoup. | maîtriser"): alignment gives it to one word, which then lasts 3 s more than it
+    needs, though less than five times its need for a long word."""
+    from aligner.plan import _n_units, _need
+    plan, fits, tokens, _ = _stretch_setup([])
+    plan.unit_seconds = 0.9 / (1.5 * _n_units(tokens[10]))  # the word needs 0.9 s
+    need = _need(plan, tokens[10])
+    t = 0.0
+    for i in range(20):
+        d = need + 3.0 if i == 10 else STEP
+        fits[i] = WordFit(i, t, t + d, 0.5, -1.0, 1.0)
+        t += d
+    f = fits[10]
+    assert f.end - f.start < 5 * need  # not "five times its need"
+    said = "ça c'est un point sur lequel j'insiste beaucoup".split()
+    heard = [HeardWord(w, f.start + need + 0.3 * k, f.start + need + 0.3 * k + 0.25, 0.8, w)
+             for k, w in enumerate(said)]
+    [(gap, placed)] = stretched_words(plan, fits, tokens, heard, [(0.0, t)])
+    assert gap.heard_in_it and len(gap.heard) == len(said)
+    [(i, w0, w1)] = placed
+    assert i == 10 and w1 - w0 == pytest.approx(need)
