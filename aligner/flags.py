@@ -26,7 +26,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .forced import RivalFit, WordFit
 from .normalize import category as word_category
-from .normalize import compact, has_number, is_function_word, name_like, same_words
+from .normalize import compact, has_number, is_function_word, name_like, norm_token, same_words
 from .phonetics import sound_similarity
 from .plan import Plan
 from .types import HeardWord, Mismatch, Token, Transcript
@@ -127,6 +127,7 @@ class Candidate:
     rival_lp_gain: float | None = None
     focus: list[int] = field(default_factory=list)  # the published tokens a flag points at
     attested: bool = False  # the heard reading, in this context, is a phrase the text uses elsewhere
+    speaker_name: bool = False  # the published names are a speaker's, spelled as in the labels
 
 
 def _context(text: str, a: int, b: int) -> str:
@@ -192,6 +193,20 @@ def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language
     return out
 
 
+def speakers_named(transcript: Transcript, region: Region) -> bool:
+    """Whether the names on the published side are all words of the speakers' labels ("Merci,
+    Aude Durand"): the transcript vouches for their spelling in every label, so recognition
+    garbling a name it has never heard ("au bureau") is the likelier story."""
+    label_words = {u for name in transcript.speakers for w in name.split()
+                   for u in norm_token(w).split()}
+    names = []
+    for i in region.tokens:
+        t = transcript.tokens[i]
+        if name_like(t.text, transcript.text[max(0, t.char_start - 30):t.char_start]):
+            names += t.norm.split()
+    return bool(names) and all(u in label_words for u in names)
+
+
 def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
              fits: dict[int, WordFit], language: str, rival: RivalFit | None = None,
              index: TextIndex | None = None) -> Candidate:
@@ -220,6 +235,7 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
         rival_lp_gain=rival.rival_lp - rival.published_lp if rival else None,
         focus=core,
         attested=index is not None and attested(index, region, heard, language),
+        speaker_name=speakers_named(transcript, region),
     )
 
 
@@ -267,6 +283,7 @@ MAX_REGION_WORDS = 12
 SAME_SOUND = 0.9  # published and heard sound the same: nothing an ear could check
 RIVAL_CAP = 5.0  # the most a heard reading's better fit counts, per published word (log10)
 ATTESTED_BONUS = 4.0  # recognition heard, here, a phrase the transcript uses elsewhere
+SPEAKER_NAME_DISCOUNT = 2.0  # a speaker's name, spelled as in the labels (see speakers_named)
 RIVAL_FLOOR = -1.0  # the least a heard reading that fits worse can weigh (per word, see below)
 
 
@@ -308,6 +325,8 @@ def evidence_score(c: Candidate, language: str) -> float | None:
         x += 2.0  # nor, when sure of it, one name into another that does not sound like it
     if c.attested:
         x += ATTESTED_BONUS
+    if c.speaker_name:
+        x -= SPEAKER_NAME_DISCOUNT
     return x
 
 
@@ -353,6 +372,7 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
                       "content": c.content,
                       "numbers_differ": numbers_differ(c, language),
                       "names_differ": names_differ(c), "attested": c.attested,
+                      "speaker_name": c.speaker_name,
                       "words": len(r.tokens), "score": round(x, 2), "bar": round(bar, 2)},
         ))
     return out

@@ -479,3 +479,25 @@ def test_a_partly_matched_number_starts_its_own_region():
     regs = regions(t, plan, heard, "fr")
     assert [(r.published, r.heard_text) for r in regs] == [
         ("tuant ainsi", "puant un seul"), ("dix-huit", "17")]
+
+
+# ---------------------------------------------------------------------------- speakers' names
+
+def test_a_speakers_name_spelled_as_in_the_labels_weighs_less():
+    text = ("Monde Numérique : Bonjour Aude Durand, vous êtes directrice générale.\n"
+            "Aude Durand : Bonjour, oui, chez Kyutai à Paris.\n")
+    t = parse_transcript(text, language="fr")
+    toks = {tok.text.strip(",."): tok.index for tok in t.tokens}
+
+    def reg(*words):
+        ids = [toks[w] for w in words]
+        return Region(ids, [0], " ".join(words), "au bureau", t.tokens[ids[0]].char_start,
+                      t.tokens[ids[-1]].char_end)
+
+    assert flags.speakers_named(t, reg("Aude", "Durand"))
+    assert not flags.speakers_named(t, reg("Kyutai"))  # a name, but no speaker's
+    assert not flags.speakers_named(t, reg("vous", "êtes"))  # no name at all
+    plain = evidence_score(_cand([6], "Aude Durand", "au bureau"), "fr")
+    named = _cand([6], "Aude Durand", "au bureau")
+    named.speaker_name = True
+    assert evidence_score(named, "fr") == pytest.approx(plain - flags.SPEAKER_NAME_DISCOUNT)
