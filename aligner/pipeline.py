@@ -162,8 +162,7 @@ def run_alignment(
         if r is None or any(i not in fits_so_far for i in r.tokens):
             return True  # not all its words timed yet: weigh it to be safe
         return could_pass(evidence(transcript, r, heard, fits_so_far, language, index=index),
-                          language, bar,
-                          min_confidence)
+                          language, bar, min_confidence)
 
     fits, weighed = align_windows(aligner, audio, plan.windows, said, to_weigh,
                                   progress.advance, worth)
@@ -225,8 +224,7 @@ def run_alignment(
                                                by_first.get((r.tokens[0], r.heard_text)), index))]
     subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
     subs += [m for m in decide_variants(transcript, variants, by_first, fits, min_confidence)
-             if not any(s.char_start < m.char_end and m.char_start < s.char_end
-                                               for s in subs)]
+             if not any(s.char_start < m.char_end and m.char_start < s.char_end for s in subs)]
     # A difference beside untranscribed speech is that speech, already reported once.
     mism += [m for m in subs if m.start is None or not any(
         g.start - NEAR_GAP_S < m.end and m.start < g.end + NEAR_GAP_S for g in plan.gaps)]
