@@ -465,10 +465,12 @@ def spelling_variants(transcript: Transcript, spoken: list[int]) -> list[Variant
 
 def decide_variants(transcript: Transcript, variants: list[Variant],
                     weighed: dict[tuple[int, str], RivalFit], fits: dict[int, WordFit],
-                    min_confidence: float = 0.5) -> list[Mismatch]:
-    """Flag a name spelled unlike its usual spelling unless the audio prefers the published
-    spelling clearly (two names that differ in sound, "Martin" and "Marin", are told apart by
+                    language: str, min_confidence: float = 0.5) -> list[Mismatch]:
+    """Flag a name spelled unlike its usual spelling unless the two sound different and the
+    audio prefers the published one clearly (two names, "Martin" and "Marin", are told apart by
     the audio; a slip of the pen, "Kyuta" for "Kyutai", fits about as well as the usual one).
+    Spellings that sound the same ("Fisichela", "Fisichella") are for the text alone to judge:
+    the model's preference between them is a spelling habit, not something it heard.
     Confidence grows with how much more the usual spelling is used and how well it fits."""
     out = []
     for v in variants:
@@ -476,15 +478,17 @@ def decide_variants(transcript: Transcript, variants: list[Variant],
         f = fits.get(v.token)
         if rf is None or f is None:
             continue
+        t = transcript.tokens[v.token]
+        core = _core(t.text) or t.text
         gain = rf.rival_lp - rf.published_lp
+        if sound_similarity(core, v.usual, language) >= SAME_SOUND:
+            gain = 0.0  # the audio cannot tell them apart
         if gain < VARIANT_MIN_GAIN:
             continue
         conf = 0.55 + 0.05 * math.log2(v.uses / v.own_uses) + 0.1 * min(gain, 2.0)
         conf = round(max(0.0, min(0.9, conf)), 3)
         if conf < min_confidence:
             continue
-        t = transcript.tokens[v.token]
-        core = _core(t.text) or t.text
         a = t.char_start + t.text.index(core)
         b = a + len(core)
         out.append(Mismatch(
@@ -492,5 +496,5 @@ def decide_variants(transcript: Transcript, variants: list[Variant],
             char_start=a, char_end=b, transcript_text=transcript.text[a:b], heard_text=v.usual,
             confidence=conf, context=_context(transcript.text, a, b),
             evidence={"spelled_elsewhere": v.usual, "uses": v.uses, "own_uses": v.own_uses,
-                      "rival_gain": round(gain, 2)}))
+                      "rival_gain": round(rf.rival_lp - rf.published_lp, 2)}))
     return out

@@ -223,7 +223,8 @@ def run_alignment(
     cands = [c for r in regs if (c := evidence(transcript, r, heard, fits, language,
                                                by_first.get((r.tokens[0], r.heard_text)), index))]
     subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
-    subs += [m for m in decide_variants(transcript, variants, by_first, fits, min_confidence)
+    subs += [m for m in decide_variants(transcript, variants, by_first, fits, language,
+                                        min_confidence)
              if not any(s.char_start < m.char_end and m.char_start < s.char_end for s in subs)]
     # A difference beside untranscribed speech is that speech, already reported once.
     mism += [m for m in subs if m.start is None or not any(

@@ -447,12 +447,12 @@ def test_a_variant_is_flagged_unless_the_audio_prefers_the_published_spelling():
     t = parse_transcript(VARIANTS, language="fr")
     (v,) = flags.spelling_variants(t, range(len(t.tokens)))
     fits = {v.token: WordFit(v.token, 3.0, 3.4, 0.2, -2.0, 0.5)}
-    (m,) = flags.decide_variants(t, [v], _weighed(v, -0.3), fits)
+    (m,) = flags.decide_variants(t, [v], _weighed(v, -0.3), fits, "fr")
     assert (m.category, m.transcript_text, m.heard_text, m.start) == ("name", "Kyuta", "Kyutai", 3.0)
     assert t.text[m.char_start:m.char_end] == "Kyuta"
     assert 0.5 <= m.confidence <= 0.9
-    assert flags.decide_variants(t, [v], _weighed(v, -2.0), fits) == []  # said as published
-    assert flags.decide_variants(t, [v], {}, fits) == []  # not weighed: no evidence
+    assert flags.decide_variants(t, [v], _weighed(v, -2.0), fits, "fr") == []  # said as published
+    assert flags.decide_variants(t, [v], {}, fits, "fr") == []  # not weighed: no evidence
 
 
 def test_a_heard_number_partly_matching_the_published_one_joins_the_region_whole():
@@ -501,3 +501,16 @@ def test_a_speakers_name_spelled_as_in_the_labels_weighs_less():
     named = _cand([6], "Aude Durand", "au bureau")
     named.speaker_name = True
     assert evidence_score(named, "fr") == pytest.approx(plain - flags.SPEAKER_NAME_DISCOUNT)
+
+
+def test_spellings_that_sound_the_same_are_judged_by_the_text_alone():
+    # "Mathieu" / "Matthieu" sound alike: the model's preference between them is a spelling
+    # habit, not something it heard, so even a clear preference for "Mathieu" vetoes nothing.
+    text = ("Alice : Matthieu arrive. Matthieu parle. Merci Matthieu. "
+            "Bonjour Mathieu, bienvenue.\n")
+    t = parse_transcript(text, language="fr")
+    (v,) = flags.spelling_variants(t, range(len(t.tokens)))
+    assert (t.tokens[v.token].text, v.usual) == ("Mathieu,", "Matthieu")
+    fits = {v.token: WordFit(v.token, 3.0, 3.4, 0.2, -2.0, 0.5)}
+    (m,) = flags.decide_variants(t, [v], _weighed(v, -3.0), fits, "fr")
+    assert (m.transcript_text, m.heard_text) == ("Mathieu", "Matthieu")
