@@ -111,15 +111,22 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     # 1. Header lines (before the first labelled turn) never heard are unspoken.  Their content
     # words decide: a show's title shares "the", "el", "que" and its own name with an intro
     # that is not the title read aloud.
+    # With no labels at all, the leading lines are the candidates, up to the first one heard: a
+    # title read aloud is spoken text, one that is not is reported like any header.
+    labelled = any(line.label for line in transcript.lines)
     unspoken_lines = []
     for line in transcript.lines:
-        if not line.header:
+        if labelled and not line.header:
             continue
         own = [i for i in all_idx if tokens[i].line == line.index]
         content = [i for i in own if not is_function_word(tokens[i].norm, transcript.language_hint)]
         own = content if len(content) >= 3 else own
-        if own and sum(1 for i in own if matches[i]) / len(own) < HEADER_SPOKEN_MIN:
+        if not own:
+            continue
+        if sum(1 for i in own if matches[i]) / len(own) < HEADER_SPOKEN_MIN:
             unspoken_lines.append(line.index)
+        elif not labelled:
+            break
     skip_lines = set(unspoken_lines)
     idx = [i for i in all_idx if tokens[i].line not in skip_lines]
 

@@ -103,6 +103,23 @@ def test_heard_header_line_is_spoken(tr):
     assert plan.matched_fraction == pytest.approx(1.0)
 
 
+def test_with_no_labels_unheard_leading_lines_are_unspoken_up_to_the_first_heard_one():
+    """A transcript with no speaker labels: the leading lines are judged from the audio, a title
+    never read is unspoken, one read aloud is spoken text, and nothing after the first heard
+    line is a header candidate (a body line recognition missed is an omission to find later)."""
+    t = parse_transcript(HEADER + "\n" + "".join(f"{x}\n" for _, x in TURNS), language="fr")
+    assert not any(ln.label for ln in t.lines)
+    tl = Timeline()
+    for li in (1, 3, 4):  # line 2 (body) not heard either
+        tl.say(_line_words(t, li))
+    plan = make_plan(t, tl.words, tl.t + 1.0)
+    assert plan.unspoken_lines == [0]
+    tl = Timeline()
+    for li in (0, 1, 2, 3, 4):
+        tl.say(_line_words(t, li))
+    assert make_plan(t, tl.words, tl.t + 1.0).unspoken_lines == []
+
+
 # ------------------------------------------------------------------------------------ gaps
 
 def test_untranscribed_speech_between_sentences_is_one_gap(tr):
