@@ -118,6 +118,19 @@ def test_with_no_labels_unheard_leading_lines_are_unspoken_up_to_the_first_heard
     for li in (0, 1, 2, 3, 4):
         tl.say(_line_words(t, li))
     assert make_plan(t, tl.words, tl.t + 1.0).unspoken_lines == []
+    # A leading line recognition garbled (one content word of six heard) is kept: without
+    # labels nothing tells a title from an opening paragraph, so only one never heard goes.
+    tl = Timeline()
+    tl.say(["bonjour", "les", "volcans", "et", "merci", "beaucoup"])
+    for li in (1, 2, 3, 4):
+        tl.say(_line_words(t, li))
+    assert make_plan(t, tl.words, tl.t + 1.0).unspoken_lines == []
+    labelled = parse_transcript(TEXT, language="fr")  # with labels, the same line is a header
+    tl = Timeline()
+    tl.say(["bonjour", "les", "volcans", "et", "merci", "beaucoup"])
+    for li in (1, 2, 3, 4):
+        tl.say(_line_words(labelled, li))
+    assert make_plan(labelled, tl.words, tl.t + 1.0).unspoken_lines == [0]
 
 
 # ------------------------------------------------------------------------------------ gaps
