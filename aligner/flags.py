@@ -26,7 +26,8 @@ from rapidfuzz.distance import Levenshtein
 
 from .forced import RivalFit, WordFit
 from .normalize import category as word_category
-from .normalize import compact, has_number, is_function_word, name_like, norm_token, same_words
+from .normalize import (bare_word, compact, has_number, is_function_word, name_like, norm_token,
+                        same_words)
 from .phonetics import sound_similarity
 from .plan import Plan
 from .types import HeardWord, Mismatch, Token, Transcript
@@ -130,6 +131,11 @@ class Candidate:
     speaker_name: bool = False  # the published names are a speaker's, spelled as in the labels
 
 
+def _text_before(transcript: Transcript, a: int) -> str:
+    """The text just before offset ``a``: enough to tell whether a word starts a sentence."""
+    return transcript.text[max(0, a - 30):a]
+
+
 def _context(text: str, a: int, b: int) -> str:
     left = text[max(0, a - CONTEXT_CHARS):a].split("\n")[-1]
     right = text[b:b + CONTEXT_CHARS].split("\n")[0]
@@ -202,7 +208,7 @@ def speakers_named(transcript: Transcript, region: Region) -> bool:
     names = []
     for i in region.tokens:
         t = transcript.tokens[i]
-        if name_like(t.text, transcript.text[max(0, t.char_start - 30):t.char_start]):
+        if name_like(t.text, _text_before(transcript, t.char_start)):
             names += t.norm.split()
     return bool(names) and all(u in label_words for u in names)
 
@@ -227,7 +233,7 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
         number_prob=min((heard[j].probability for j in region.heard
                          if has_number(heard[j].text, language)), default=0.0),
         published_name=name_like(region.published,
-                                 transcript.text[max(0, region.char_start - 30):region.char_start]),
+                                 _text_before(transcript, region.char_start)),
         name_prob=min((heard[j].probability for j in region.heard
                        if name_like(heard[j].text, heard[j - 1].text if j else None)), default=0.0),
         content=any(not is_function_word(u, language)
@@ -359,7 +365,7 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
         r = c.region
         toks = [transcript.tokens[i] for i in c.focus]
         a, b = toks[0].char_start, toks[-1].char_end
-        before = transcript.text[max(0, a - 30):a]
+        before = _text_before(transcript, a)
         out.append(Mismatch(
             kind="substitution", category=word_category(transcript.text[a:b], c.heard_text, language,
                                                         published_before=before),
@@ -423,10 +429,6 @@ class Variant:
     own_uses: int  # how often this spelling is
 
 
-def _core(text: str) -> str:
-    return text.strip(".,;:!?…()[]{}«»\"“”'’-—")
-
-
 def spelling_variants(transcript: Transcript, spoken: list[int]) -> list[Variant]:
     """Names the transcript spells once or twice one way and usually another, a letter or two
     apart ("Kyuta" once, "Kyutai" nine times): an editor's slip more often than two names.  A
@@ -434,18 +436,18 @@ def spelling_variants(transcript: Transcript, spoken: list[int]) -> list[Variant
     slip, and is left alone; the audio then weighs the two spellings (see ``decide_variants``)."""
     tokens = transcript.tokens
     uses = Counter(t.norm for t in tokens if t.norm and " " not in t.norm)
-    shown: dict[str, Counter] = {}
-    for t in tokens:
-        if t.norm in uses:
-            shown.setdefault(t.norm, Counter())[_core(t.text)] += 1
     usual_forms = [f for f, n in uses.items() if n >= VARIANT_MIN_USES and len(f) >= 4]
+    shown: dict[str, Counter] = {f: Counter() for f in usual_forms}  # how each is written
+    for t in tokens:
+        if t.norm in shown:
+            shown[t.norm][bare_word(t.text)] += 1
     out = []
     for i in spoken:
         t = tokens[i]
-        v = t.norm
+        v, core = t.norm, bare_word(t.text)
         if not v or " " in v or len(v) < 4:
             continue
-        if not _core(t.text)[:1].isupper():
+        if not core[:1].isupper():
             continue  # (a capital at a sentence start is enough: the usual spelling must be a name)
         near = process.extract(v, usual_forms, scorer=Levenshtein.distance, limit=None,
                                score_cutoff=VARIANT_MAX_EDITS)
@@ -458,7 +460,6 @@ def spelling_variants(transcript: Transcript, spoken: list[int]) -> list[Variant
         usual = shown[best].most_common(1)[0][0]
         if usual.islower():
             continue  # a common word the transcript uses often: not a name spelled two ways
-        core = _core(t.text)
         out.append(Variant(i, usual, t.text.replace(core, usual, 1), uses[best], uses[v]))
     return out
 
@@ -479,7 +480,7 @@ def decide_variants(transcript: Transcript, variants: list[Variant],
         if rf is None or f is None:
             continue
         t = transcript.tokens[v.token]
-        core = _core(t.text) or t.text
+        core = bare_word(t.text) or t.text
         gain = rf.rival_lp - rf.published_lp
         if sound_similarity(core, v.usual, language) >= SAME_SOUND:
             gain = 0.0  # the audio cannot tell them apart

@@ -350,12 +350,18 @@ def has_number(text: str, language: str | None) -> bool:
 _SENTENCE_END = ".!?…:;«\"“—–\n\r"
 
 
+def bare_word(chunk: str) -> str:
+    """A whitespace-separated chunk without the punctuation, quotes, brackets and dashes around
+    it ("(Iliad)," -> "Iliad")."""
+    return chunk.strip(".,;:!?…()[]{}«»\"“”'’-—")
+
+
 def name_like(text: str, before: str | None) -> bool:
     """A capitalised word not at sentence start, an all-caps acronym, or inner capitals."""
     chunks = text.split()
     prev = (before or "").rstrip()
     for i, chunk in enumerate(chunks):
-        word = chunk.strip(".,;:!?…()[]{}«»\"“”'’-—")
+        word = bare_word(chunk)
         letters = [c for c in word if c.isalpha()]
         if not letters:
             prev = chunk

@@ -116,7 +116,6 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     # first paragraph there, and recognition garbles whole opening paragraphs of hard audio
     # (monde-numerique with its labels stripped: 34 % and 13 % of two spoken lines heard).
     labelled = any(line.label for line in transcript.lines)
-    bar = HEADER_SPOKEN_MIN if labelled else 1e-9
     unspoken_lines = []
     for line in transcript.lines:
         if labelled and not line.header:
@@ -126,7 +125,9 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
         own = content if len(content) >= 3 else own
         if not own:
             continue
-        if sum(1 for i in own if matches[i]) / len(own) < bar:
+        heard_share = sum(1 for i in own if matches[i]) / len(own)
+        unheard = heard_share < HEADER_SPOKEN_MIN if labelled else heard_share == 0
+        if unheard:
             unspoken_lines.append(line.index)
         elif not labelled:
             break
