@@ -527,20 +527,27 @@ def render_cases(data: dict) -> list[str]:
 
 
 def render_stress(data: dict) -> list[str]:
-    L = ["## Robustness (`bench/stress.py`)", "",
-         "fleurs-fr made harder the way real episodes are, its truth moved to match, scored by "
-         "`score.py` like any case: `noise-10db` (noise 10 dB under each reader), `opus-16k` "
-         "(Opus at 16 kbit/s), `edited` (a clip cut from the audio with its text kept: an omission; "
-         "12 s of English speech spliced in: an ad the text never mentions), `music-intro` (12 s of "
-         "synthetic music before the first clip), `foreign-intro` (35 s of English speech before the "
-         "first clip), `service-notes` (the transcript with a time stamp "
-         "before each turn, \"[Musique]\" lines and \"(rires)\" inside turns, as transcription "
-         "services export it: nothing of it is said).", "",
-         "| variant | wall (s) | clip edges median / p90 (ms) | recall | precision | flags | missed |",
-         "|---|---|---|---|---|---|---|"]
+    L = _table_section(
+        "Robustness (`bench/stress.py`)",
+        "fleurs-fr made harder the way real episodes are, its truth moved to match, scored by "
+        "`score.py` like any case: `noise-10db` (noise 10 dB under each reader), `opus-16k` "
+        "(Opus at 16 kbit/s), `edited` (a clip cut from the audio with its text kept: an omission; "
+        "12 s of English speech spliced in: an ad the text never mentions), `music-intro` (12 s of "
+        "synthetic music before the first clip), `foreign-intro` (35 s of English speech before the "
+        "first clip), `service-notes` (the transcript with a time stamp "
+        "before each turn, \"[Musique]\" lines and \"(rires)\" inside turns, as transcription "
+        "services export it: nothing of it is said).",
+        ["variant", "wall (s)", "clip edges median / p90 (ms)", "recall", "precision", "flags",
+         "missed"])
     for name, row in data.get("variants", {}).items():
         L += _score_rows([name, _f(row.get("wall_s"))], row)
     return L
+
+
+def _table_section(title: str, intro: str, columns: list[str]) -> list[str]:
+    """A report section's title, its one-paragraph introduction and its table's head."""
+    return [f"## {title}", "", intro, "", "| " + " | ".join(columns) + " |",
+            "|" + "---|" * len(columns)]
 
 
 def _score_rows(first: list[str], row: dict, header: bool = False) -> list[str]:
@@ -558,14 +565,14 @@ def _score_rows(first: list[str], row: dict, header: bool = False) -> list[str]:
 
 
 def render_synth(data: dict) -> list[str]:
-    L = ["## Other languages (`bench/synth.py`)", "",
-         "Synthetic episodes (espeak-ng voices, MP3 at 64 kbit/s) built from the specs in "
-         "`bench/synth/`: a header that is never said, two speakers, a wrong name, a wrong number, "
-         "a wrong word, a sentence cut from the audio, a sentence added to it and an intro or ad "
-         "the text never mentions; clip edges are each sentence's speech edges.", "",
-         "| case | language | audio (s) | wall (s) | clip edges median / p90 (ms) | recall | precision "
-         "| header | flags | missed |",
-         "|---|---|---|---|---|---|---|---|---|---|"]
+    L = _table_section(
+        "Other languages (`bench/synth.py`)",
+        "Synthetic episodes (espeak-ng voices, MP3 at 64 kbit/s) built from the specs in "
+        "`bench/synth/`: a header that is never said, two speakers, a wrong name, a wrong number, "
+        "a wrong word, a sentence cut from the audio, a sentence added to it and an intro or ad "
+        "the text never mentions; clip edges are each sentence's speech edges.",
+        ["case", "language", "audio (s)", "wall (s)", "clip edges median / p90 (ms)", "recall",
+         "precision", "header", "flags", "missed"])
     for name, row in data.get("cases", {}).items():
         L += _score_rows([name, str(row.get("language")), _f(row.get("audio_s")), _f(row.get("wall_s"))],
                          row, header=True)
