@@ -129,6 +129,7 @@ class Candidate:
     focus: list[int] = field(default_factory=list)  # the published tokens a flag points at
     attested: bool = False  # the heard reading, in this context, is a phrase the text uses elsewhere
     speaker_name: bool = False  # the published names are a speaker's, spelled as in the labels
+    body_logprob: float | None = None  # see ``body_heard``
 
 
 def _text_before(transcript: Transcript, a: int) -> str:
@@ -242,7 +243,29 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
         focus=core,
         attested=index is not None and attested(index, region, heard, language),
         speaker_name=speakers_named(transcript, region),
+        body_logprob=body_heard(core, fits, transcript.tokens, language),
     )
+
+
+def body_heard(core: list[int], fits: dict[int, WordFit], tokens: list[Token],
+               language: str) -> float | None:
+    """How well the audio bears out the rest of each published content word once its first
+    piece is given: the lowest log10 probability of their later tokens, None when one of them
+    is a single token (nothing to go on).  The first piece of a word carries the language
+    model's surprise at a rare word ("rug|issement" after "le": -3.6); given it, the audio of
+    that word makes the rest near certain (-0.04), while the audio of another word makes it
+    unlikely too ("fis|ich|elli" where "fisichella" is said: -4.7; "ped|ro" for "potro":
+    -1.5).  So a word whose body is well heard was said, whatever recognition made of it."""
+    bodies = []
+    for i in core:
+        units = tokens[i].norm.split()
+        if not units or all(is_function_word(u, language) for u in units):
+            continue
+        f = fits.get(i)
+        if f is None or f.body_logprob is None:
+            return None
+        bodies.append(f.body_logprob)
+    return min(bodies) if bodies else None
 
 
 FOCUS_PMI = 0.5  # neighbours the audio supports this little join the flag
@@ -291,6 +314,8 @@ RIVAL_CAP = 5.0  # the most a heard reading's better fit counts, per published w
 ATTESTED_BONUS = 4.0  # recognition heard, here, a phrase the transcript uses elsewhere
 SPEAKER_NAME_DISCOUNT = 2.0  # a speaker's name, spelled as in the labels (see speakers_named)
 RIVAL_FLOOR = -1.0  # the least a heard reading that fits worse can weigh (per word, see below)
+BODY_BAR = -1.5  # published words whose later pieces are all likelier than this (log10) ...
+BODY_WEIGHT = 3.0  # ... are heard in their body: this much less evidence per log10 above it
 
 
 def numbers_differ(c: Candidate, language: str) -> bool:
@@ -333,6 +358,8 @@ def evidence_score(c: Candidate, language: str) -> float | None:
         x += ATTESTED_BONUS
     if c.speaker_name:
         x -= SPEAKER_NAME_DISCOUNT
+    if c.body_logprob is not None:
+        x -= BODY_WEIGHT * max(0.0, c.body_logprob - BODY_BAR)
     return x
 
 
@@ -379,6 +406,7 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
                       "numbers_differ": numbers_differ(c, language),
                       "names_differ": names_differ(c), "attested": c.attested,
                       "speaker_name": c.speaker_name,
+                      "body": None if c.body_logprob is None else round(c.body_logprob, 2),
                       "words": len(r.tokens), "score": round(x, 2), "bar": round(bar, 2)},
         ))
     return out

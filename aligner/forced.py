@@ -65,6 +65,9 @@ class WordFit:
     prob: float  # mean token probability
     min_logprob: float  # lowest log10 token probability
     pmi: float  # mean log10 P(token | audio) - log10 P(token | silence)
+    # Lowest log10 probability of the word's later pieces (its first token aside; marks too),
+    # None for a word of one piece: see ``flags.body_heard``.
+    body_logprob: float | None = None
 
 
 def clean_for_model(text: str) -> str:
@@ -88,6 +91,7 @@ class ForcedAligner:
                                    task="transcribe", language=language)
         self._silence = None
         self._token_cache: dict[str, list[int]] = {}
+        self._sounded_cache: dict[int, bool] = {}
         self.encode_seconds = 0.0
         self.align_seconds = 0.0
         self.rival_seconds = 0.0
@@ -98,6 +102,14 @@ class ForcedAligner:
             toks = self.tokenizer.encode(" " + clean_for_model(text))
             self._token_cache[text] = toks
         return toks
+
+    def _sounded(self, token: int) -> bool:
+        """Whether a token holds letters or digits (not a mark: a pause, not a sound)."""
+        got = self._sounded_cache.get(token)
+        if got is None:
+            got = any(ch.isalnum() for ch in self.tokenizer.decode([token]))
+            self._sounded_cache[token] = got
+        return got
 
     def _encode(self, audio: np.ndarray):
         from faster_whisper.audio import pad_or_trim
@@ -146,6 +158,7 @@ class ForcedAligner:
         sprobs = np.clip(np.asarray(sil.text_token_probs, dtype=np.float64), 1e-12, 1.0)
         lp, slp = np.log10(probs), np.log10(sprobs)
         bounds = np.concatenate([[0], np.cumsum([len(t) for t in word_tokens])])
+        sounded = [self._sounded(t) for t in flat]
         fits: list[WordFit] = []
         for k, idx in enumerate(window.words):
             i, j = int(bounds[k]), int(bounds[k + 1])
@@ -153,9 +166,11 @@ class ForcedAligner:
                 continue
             start = float(jump_times[i]) if i < len(jump_times) else float(jump_times[-1])
             end = float(jump_times[j]) if j < len(jump_times) else float(jump_times[-1])
+            body = [lp[k] for k in range(i + 1, j) if sounded[k]]
             fits.append(WordFit(
                 idx, window.start + start, window.start + max(end, start),
                 float(np.mean(probs[i:j])), float(np.min(lp[i:j])), float(np.mean(lp[i:j] - slp[i:j])),
+                float(min(body)) if body else None,
             ))
         t2 = time.perf_counter()
         if worth is not None:

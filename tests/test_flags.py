@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -514,3 +515,31 @@ def test_spellings_that_sound_the_same_are_judged_by_the_text_alone():
     fits = {v.token: WordFit(v.token, 3.0, 3.4, 0.2, -2.0, 0.5)}
     (m,) = flags.decide_variants(t, [v], _weighed(v, -3.0), fits, "fr")
     assert (m.transcript_text, m.heard_text) == ("Mathieu", "Matthieu")
+
+
+def _body_fit(i, body):
+    return WordFit(i, float(i), float(i) + 0.3, 0.5, -3.5, 0.5, body)
+
+
+def test_body_heard_is_the_worst_later_piece_of_the_content_words():
+    toks = _toks(["le", "rugissement", "du", "tigre"])
+    fits = {0: _body_fit(0, None), 1: _body_fit(1, -0.04), 2: _body_fit(2, None),
+            3: _body_fit(3, -0.9)}
+    # function words do not count; content words all have a body: the worst one
+    assert flags.body_heard([0, 1], fits, toks, "fr") == pytest.approx(-0.04)
+    assert flags.body_heard([1, 2, 3], fits, toks, "fr") == pytest.approx(-0.9)
+    # a content word of one piece: nothing to go on for the flag as a whole
+    fits[3] = _body_fit(3, None)
+    assert flags.body_heard([1, 3], fits, toks, "fr") is None
+    assert flags.body_heard([0, 2], fits, toks, "fr") is None  # function words only
+
+
+def test_a_word_heard_in_its_body_scores_lower():
+    base = evidence_score(_cand([5]), "fr")
+    heard = replace(_cand([5]), body_logprob=-0.04)
+    unheard = replace(_cand([5]), body_logprob=-4.5)
+    at_bar = replace(_cand([5]), body_logprob=flags.BODY_BAR)
+    assert evidence_score(unheard, "fr") == pytest.approx(base)
+    assert evidence_score(at_bar, "fr") == pytest.approx(base)
+    assert evidence_score(heard, "fr") == pytest.approx(
+        base - flags.BODY_WEIGHT * (-0.04 - flags.BODY_BAR))
