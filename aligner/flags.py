@@ -8,7 +8,9 @@ every other word.  So each region is weighed with evidence from the audio and fr
 - *sound*: how alike the published and heard texts sound (espeak-ng phonemes); a slip sounds
   like the published word, a wrong name or number usually does not;
 - *audio support*: the published words' lowest token probability under the audio, and how much
-  the audio raises them above what the model expects from silence (PMI);
+  the audio raises them above what the model expects from silence (PMI); and whether the audio
+  bears out each word's later pieces once its first is given (``body_heard``): a rare word
+  recognition turned into a common one is said, a wrong word is not;
 - *the text itself*: a heard reading that, with the words around it, is a phrase the transcript
   uses elsewhere (``TextIndex``); and, apart from recognition, a name spelled once unlike the
   transcript's usual spelling of it (``spelling_variants``), its usual spelling weighed on the

@@ -166,7 +166,7 @@ class ForcedAligner:
                 continue
             start = float(jump_times[i]) if i < len(jump_times) else float(jump_times[-1])
             end = float(jump_times[j]) if j < len(jump_times) else float(jump_times[-1])
-            body = [lp[k] for k in range(i + 1, j) if sounded[k]]
+            body = [lp[n] for n in range(i + 1, j) if sounded[n]]
             fits.append(WordFit(
                 idx, window.start + start, window.start + max(end, start),
                 float(np.mean(probs[i:j])), float(np.min(lp[i:j])), float(np.mean(lp[i:j] - slp[i:j])),
