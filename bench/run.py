@@ -536,7 +536,9 @@ def render_stress(data: dict) -> list[str]:
         "synthetic music before the first clip), `foreign-intro` (35 s of English speech before the "
         "first clip), `service-notes` (the transcript with a time stamp "
         "before each turn, \"[Musique]\" lines and \"(rires)\" inside turns, as transcription "
-        "services export it: nothing of it is said).",
+        "services export it: nothing of it is said), `editorial` (the audio as is, the text's "
+        "four errors put right and sixteen others written in: wrong words, places, names, a "
+        "number, words right in meaning but not what was said).",
         ["variant", "wall (s)", "clip edges median / p90 (ms)", "recall", "precision", "flags",
          "missed"])
     for name, row in data.get("variants", {}).items():

@@ -13,7 +13,11 @@ match, then run through ``python -m aligner`` and ``score.py`` like any case:
   an intro or ad in another language, which the text never mentions;
 - ``service-notes``: the audio as is, the transcript as transcription services export it: a time
   stamp before each turn ("[00:00:47] Lecteur 2 : ..."), a "[Musique]" line between turns and a
-  "(rires)" inside each turn; none of it is said, so the report should not change.
+  "(rires)" inside each turn; none of it is said, so the report should not change;
+- ``editorial``: the audio as is, the transcript's four errors put right and sixteen others
+  written in, of the kinds editors make (``EDITORIAL``: a wrong word, place, name or number,
+  a word that is right in meaning but not what was said): more real errors on real speech than
+  one case holds, and every word recognition mishears in the clips is still there to cry wolf.
 
     python bench/stress.py    # all variants; writes bench/results/stress.json and BENCHMARKS.md
 """
@@ -42,6 +46,17 @@ CUT_CLIP = 4  # the fifth clip (0-based): its audio goes, its text stays
 AD_AFTER_CLIP = 6  # the ad goes in the pause after the seventh clip
 AD_SOURCE = ("lucier-en", 20.0, 32.0)  # case, seconds: English speech the French text lacks
 FOREIGN_INTRO = ("lucier-en", 0.0, 35.0, 7.0)  # case, seconds, where its speech starts
+# (published words as they are, as an editor got them wrong): the changed words are the error
+EDITORIAL = [
+    ("terrain montagneux", "terrain marécageux"), ("incendie malveillant", "incendie accidentel"),
+    ("nos athlètes", "nos entraîneurs"), ("du tigre", "du léopard"), ("à mashhad", "à téhéran"),
+    ("un mur", "un bus"), ("sa voiture", "sa moto"), ("le deuxième set", "le troisième set"),
+    ("des cristaux", "des calculs"), ("l'école bennet", "l'école barnett"),
+    ("d'album", "d'archive"), ("changements significatifs", "changements importants"),
+    ("la révocation", "la suspension"), ("flux de circulation", "flux de voyageurs"),
+    ("bloquer la fonction", "perturber la fonction"),
+    ("stade de développement", "niveau de développement"),
+]
 
 
 def write_audio(path: Path, samples: np.ndarray, codec: str = "pcm_s16le", bit_rate: int | None = None) -> None:
@@ -220,6 +235,46 @@ def with_notes(text: str, truth: dict) -> tuple[str, dict]:
     return "".join(out), t
 
 
+def _rewritten(text: str, truth: dict, edits: list[tuple[int, int, str]]) -> tuple[str, dict]:
+    """``text`` with each span (a, b) replaced (edits in order, not overlapping); the truth's
+    character offsets moved to match."""
+    def moved(p: int) -> int:  # an offset outside every edited span
+        return p + sum(len(new) - (b - a) for a, b, new in edits if b <= p)
+
+    out, last = [], 0
+    for a, b, new in edits:
+        out += [text[last:a], new]
+        last = b
+    out.append(text[last:])
+    t = copy.deepcopy(truth)
+    t["segments"] = [dict(s, src=[moved(s["src"][0]), moved(s["src"][1])]) for s in truth["segments"]]
+    t["unspoken"] = [[moved(a), moved(b)] for a, b in truth.get("unspoken", [])]
+    return "".join(out), t
+
+
+def editorial(text: str, truth: dict) -> tuple[str, dict]:
+    """The truth's own errors put right (the text says what is spoken), then ``EDITORIAL``
+    written in: each one a real difference, its span the words that changed."""
+    fixes = sorted((e["transcript_span"][0], e["transcript_span"][1], e["spoken_text"])
+                   for e in truth["expected"] if e["kind"] == "substitution")
+    text, t = _rewritten(text, truth, fixes)
+    edits = sorted((text.index(was), text.index(was) + len(was), now) for was, now in EDITORIAL)
+    text, t = _rewritten(text, t, edits)
+    t["expected"] = []
+    for k, (was, now) in enumerate(EDITORIAL):
+        w, n = was.split(" "), now.split(" ")
+        head = next(i for i in range(len(w)) if w[i] != n[i])  # the words that changed
+        tail = next(i for i in range(len(w)) if w[-1 - i] != n[-1 - i])
+        a = text.index(now) + len(" ".join(n[:head] + [""]))  # each phrase occurs once
+        changed = " ".join(n[head:len(n) - tail])
+        seg = next(s for s in t["segments"] if s["src"][0] <= a < s["src"][1])
+        t["expected"].append({"id": f"x{k}", "kind": "substitution", "category": "word",
+                              "transcript_span": [a, a + len(changed)], "transcript_text": changed,
+                              "spoken_text": " ".join(w[head:len(w) - tail]),
+                              "start": seg["start"], "end": seg["end"]})
+    return text, t
+
+
 def variants(work: Path) -> list[tuple[str, Path, Path, dict]]:
     case = next(c for c in find_cases(None) if c.name == "fleurs-fr")
     truth = json.loads((case / "truth.json").read_text(encoding="utf-8"))
@@ -252,6 +307,10 @@ def variants(work: Path) -> list[tuple[str, Path, Path, dict]]:
     p = work / "service-notes.txt"
     p.write_text(text, encoding="utf-8")
     out.append(("service-notes", case / "episode.mp3", p, t))
+    text, t = editorial(transcript.read_text(encoding="utf-8"), truth)
+    p = work / "editorial.txt"
+    p.write_text(text, encoding="utf-8")
+    out.append(("editorial", case / "episode.mp3", p, t))
     return out
 
 
