@@ -257,7 +257,9 @@ def body_heard(core: list[int], fits: dict[int, WordFit], tokens: list[Token],
     model's surprise at a rare word ("rug|issement" after "le": -3.6); given it, the audio of
     that word makes the rest near certain (-0.04), while the audio of another word makes it
     unlikely too ("fis|ich|elli" where "fisichella" is said: -4.7; "ped|ro" for "potro":
-    -1.5).  So a word whose body is well heard was said, whatever recognition made of it."""
+    -1.5).  So a word whose body is well heard was said, whatever recognition made of it.
+    Pieces the language alone predicts (a plural "s") are left out: the audio has no say in
+    them (``forced.TEXT_PREDICTS``)."""
     bodies = []
     for i in core:
         units = tokens[i].norm.split()

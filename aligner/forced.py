@@ -9,6 +9,7 @@ independent of how rare the word is.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import ChainMap
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from .audio import SAMPLE_RATE
 MAX_WINDOW_S = 30.0
 MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
 FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects
+# A later piece of a word that the words before it make more likely than not on silence is the
+# language's, not the audio's: the plural "s" of " calcul|s" (10^-0.2), of " important|s"
+# (10^-0.06), the "ard" of " milli|ard" (10^-0.12).
+TEXT_PREDICTS = math.log10(0.5)
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w.,?!;:…]+$")
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _STACKED_PUNCT = re.compile(r"[,;:]+(?=[.?!…])")
@@ -65,8 +70,8 @@ class WordFit:
     prob: float  # mean token probability
     min_logprob: float  # lowest log10 token probability
     pmi: float  # mean log10 P(token | audio) - log10 P(token | silence)
-    # Lowest log10 probability of the word's later pieces (its first token aside; marks too),
-    # None for a word of one piece: see ``flags.body_heard``.
+    # Lowest log10 probability of the word's later pieces (its first token aside; marks, and
+    # pieces the text alone predicts, too), None when there are none: see ``flags.body_heard``.
     body_logprob: float | None = None
 
 
@@ -166,7 +171,7 @@ class ForcedAligner:
                 continue
             start = float(jump_times[i]) if i < len(jump_times) else float(jump_times[-1])
             end = float(jump_times[j]) if j < len(jump_times) else float(jump_times[-1])
-            body = [lp[n] for n in range(i + 1, j) if sounded[n]]
+            body = [lp[n] for n in range(i + 1, j) if sounded[n] and slp[n] < TEXT_PREDICTS]
             fits.append(WordFit(
                 idx, window.start + start, window.start + max(end, start),
                 float(np.mean(probs[i:j])), float(np.min(lp[i:j])), float(np.mean(lp[i:j] - slp[i:j])),

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e  # the real model on real speech
 # dix-sept personnes", which the published text gets wrong as "dix-huit".
 SAID = ("le même mois un autre avion de ligne a fait une sortie de piste à mashhad et a heurté "
         "un mur tuant ainsi dix-sept personnes").split()
+SAID_2 = "giancarlo fisichella a perdu le contrôle de sa voiture et a terminé la course".split()
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +25,8 @@ def fitted():
     samples = audio_mod.decode(str(DATA / "fleurs-2clips.ogg"))
     aligner = ForcedAligner(model, "fr")
 
-    def fit(words: list[str]):
-        window = Window(0.0, 9.0, tuple(range(len(words))))
+    def fit(words: list[str], start: float = 0.0, end: float = 9.0):
+        window = Window(start, end, tuple(range(len(words))))
         fits, _ = aligner.align_window(samples, window, words)
         return {f.index: f for f in fits}
 
@@ -51,3 +52,11 @@ def test_words_of_one_piece_have_no_body_and_times_follow_the_speech(fitted):
     # (the first word takes the silence before it: snapping to the speech comes later)
     assert 3.4 <= fits[SAID.index("mashhad")].start <= 4.3
     assert 7.6 <= fits[len(SAID) - 1].start <= 8.6
+
+
+def test_a_later_piece_the_language_predicts_says_nothing_of_the_audio(fitted):
+    fits = fitted(SAID_2, 9.0, 15.2)
+    # " termin|é": after "a termin", "é" is the language's (more likely than not on silence)
+    assert fits[SAID_2.index("terminé")].body_logprob is None
+    # a rare name's later pieces are unlikely even when it is said
+    assert fits[SAID_2.index("fisichella")].body_logprob < BODY_BAR
