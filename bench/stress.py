@@ -46,7 +46,7 @@ CUT_CLIP = 4  # the fifth clip (0-based): its audio goes, its text stays
 AD_AFTER_CLIP = 6  # the ad goes in the pause after the seventh clip
 AD_SOURCE = ("lucier-en", 20.0, 32.0)  # case, seconds: English speech the French text lacks
 FOREIGN_INTRO = ("lucier-en", 0.0, 35.0, 7.0)  # case, seconds, where its speech starts
-# (published words as they are, as an editor got them wrong): the changed words are the error
+# (what is said, what the editor wrote instead): the words that differ are one real error each
 EDITORIAL = [
     ("terrain montagneux", "terrain marécageux"), ("incendie malveillant", "incendie accidentel"),
     ("nos athlètes", "nos entraîneurs"), ("du tigre", "du léopard"), ("à mashhad", "à téhéran"),
