@@ -139,6 +139,11 @@ def _text_before(transcript: Transcript, a: int) -> str:
     return transcript.text[max(0, a - 30):a]
 
 
+def _content(token: Token, language: str) -> bool:
+    """Whether a published token holds a word that is not a function word."""
+    return any(not is_function_word(u, language) for u in token.norm.split())
+
+
 def _context(text: str, a: int, b: int) -> str:
     left = text[max(0, a - CONTEXT_CHARS):a].split("\n")[-1]
     right = text[b:b + CONTEXT_CHARS].split("\n")[0]
@@ -239,8 +244,7 @@ def evidence(transcript: Transcript, region: Region, heard: list[HeardWord],
                                  _text_before(transcript, region.char_start)),
         name_prob=min((heard[j].probability for j in region.heard
                        if name_like(heard[j].text, heard[j - 1].text if j else None)), default=0.0),
-        content=any(not is_function_word(u, language)
-                    for i in region.tokens for u in transcript.tokens[i].norm.split()),
+        content=any(_content(transcript.tokens[i], language) for i in region.tokens),
         rival_lp_gain=rival.rival_lp - rival.published_lp if rival else None,
         focus=core,
         attested=index is not None and attested(index, region, heard, language),
@@ -262,8 +266,7 @@ def body_heard(core: list[int], fits: dict[int, WordFit], tokens: list[Token],
     them (``forced.TEXT_PREDICTS``)."""
     bodies = []
     for i in core:
-        units = tokens[i].norm.split()
-        if not units or all(is_function_word(u, language) for u in units):
+        if not _content(tokens[i], language):
             continue
         f = fits.get(i)
         if f is None or f.body_logprob is None:
@@ -284,9 +287,8 @@ def focus(region: Region, fits: dict[int, WordFit], tokens: list[Token], languag
     if not timed:
         return region.tokens
     def rank(j: int):  # a content word before a function word ("rugissement", not "le")
-        units = tokens[timed[j]].norm.split()
-        function = all(is_function_word(u, language) for u in units) if units else True
-        return function, fits[timed[j]].pmi, fits[timed[j]].min_logprob
+        f = fits[timed[j]]
+        return not _content(tokens[timed[j]], language), f.pmi, f.min_logprob
 
     k = min(range(len(timed)), key=rank)
     a = b = k
@@ -513,9 +515,9 @@ def decide_variants(transcript: Transcript, variants: list[Variant],
             continue
         t = transcript.tokens[v.token]
         core = bare_word(t.text) or t.text
-        gain = rf.rival_lp - rf.published_lp
-        if sound_similarity(core, v.usual, language) >= SAME_SOUND:
-            gain = 0.0  # the audio cannot tell them apart
+        measured = rf.rival_lp - rf.published_lp
+        gain = 0.0 if sound_similarity(core, v.usual, language) >= SAME_SOUND else measured
+        # (two spellings that sound the same: the audio cannot tell them apart)
         if gain < VARIANT_MIN_GAIN:
             continue
         conf = 0.55 + 0.05 * math.log2(v.uses / v.own_uses) + 0.1 * min(gain, 2.0)
@@ -529,5 +531,5 @@ def decide_variants(transcript: Transcript, variants: list[Variant],
             char_start=a, char_end=b, transcript_text=transcript.text[a:b], heard_text=v.usual,
             confidence=conf, context=_context(transcript.text, a, b),
             evidence={"spelled_elsewhere": v.usual, "uses": v.uses, "own_uses": v.own_uses,
-                      "rival_gain": round(rf.rival_lp - rf.published_lp, 2)}))
+                      "rival_gain": round(measured, 2)}))
     return out
