@@ -64,6 +64,8 @@ class Plan:
         n = len(self.spoken) + sum(len(r) for r in self.omitted_runs)
         return sum(1 for i in self.spoken if self.matches[i]) / n if n else 0.0
 
+    content_matched: float = 0.0  # the same share on content words only (see content_matched)
+
 
 def _match(tokens: list[Token], idx: list[int], heard: list[HeardWord]):
     P, p_owner_local = units([tokens[i].norm for i in idx])
@@ -120,17 +122,19 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     for line in transcript.lines:
         if labelled and not line.header:
             continue
-        own = [i for i in all_idx if tokens[i].line == line.index]
-        content = [i for i in own if not is_function_word(tokens[i].norm, transcript.language_hint)]
-        own = content if len(content) >= 3 else own
-        if not own:
+        heard_share = _line_heard_share(transcript, line.index, all_idx, matches)
+        if heard_share is None:
             continue
-        heard_share = sum(1 for i in own if matches[i]) / len(own)
         unheard = heard_share < HEADER_SPOKEN_MIN if labelled else heard_share == 0
         if unheard:
             unspoken_lines.append(line.index)
         elif not labelled:
             break
+    # The same at the end: closing lines (a last sentence, credits, show notes) none of whose
+    # words was heard are unspoken, as a header is; never every line after the header (a text
+    # none of which was heard is not this audio's, which the caller reports).
+    trailing = trailing_unheard_lines(transcript, all_idx, matches, set(unspoken_lines))
+    unspoken_lines += trailing
     skip_lines = set(unspoken_lines)
     idx = [i for i in all_idx if tokens[i].line not in skip_lines]
 
@@ -151,8 +155,54 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     gaps = _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration, speech or [])
 
     windows = _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech or [])
+    trail = set(trailing)
+    judged = set(spoken) | {i for i in all_idx if tokens[i].line in trail}
     return Plan(spoken, unspoken_lines, omitted_runs, gaps, windows, matches, anchors,
-                pairs, p_owner, h_owner, unit_s)
+                pairs, p_owner, h_owner, unit_s,
+                # closing lines never heard count as unheard here: a wrong transcript would
+                # otherwise be judged on its few lines that matched by chance
+                content_matched(tokens, sorted(judged), matches, transcript.language_hint))
+
+
+def content_matched(tokens: list[Token], idx: list[int], matches: list[list[int]],
+                    language: str | None) -> float:
+    """Share of the text's content words (``idx``, function words left out) that recognition
+    heard.  Evidence that the text belongs to the audio which function words cannot fake:
+    recognition in one language of speech in another still "hears" that language's articles
+    and pronouns, and they match a wrong transcript's (English text on French audio: 19 % of
+    all its words matched)."""
+    content = [i for i in idx if not is_function_word(tokens[i].norm, language)]
+    return sum(1 for i in content if matches[i]) / len(content) if content else 0.0
+
+
+def _line_heard_share(transcript: Transcript, line_index: int, all_idx: list[int],
+                      matches: list[list[int]]) -> float | None:
+    """Share of a line's words heard, counted on its content words when it has three or more
+    (function words match by chance); None for a line with no words to say."""
+    tokens = transcript.tokens
+    own = [i for i in all_idx if tokens[i].line == line_index]
+    content = [i for i in own if not is_function_word(tokens[i].norm, transcript.language_hint)]
+    own = content if len(content) >= 3 else own
+    if not own:
+        return None
+    return sum(1 for i in own if matches[i]) / len(own)
+
+
+def trailing_unheard_lines(transcript: Transcript, all_idx: list[int], matches: list[list[int]],
+                           skip: set[int]) -> list[int]:
+    """The last lines of the text, back to the last one any word of which was heard: text after
+    the last thing said (a closing sentence, credits, show notes).  Empty when no line after the
+    header was heard at all."""
+    out = []
+    body = [ln for ln in transcript.lines if not ln.header and ln.index not in skip]
+    for line in reversed(body):
+        share = _line_heard_share(transcript, line.index, all_idx, matches)
+        if share is None:
+            continue
+        if share > 0:
+            return sorted(out)
+        out.append(line.index)
+    return []
 
 
 def _squeezed(fits: dict, i: int) -> bool:
@@ -191,11 +241,16 @@ def recut_windows(plan: Plan, fits: dict) -> list[tuple[int, Window]]:
     return sorted(out.items())
 
 
-def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]]:
+def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token],
+                  speech: list[tuple[float, float]] | None = None) -> list[list[int]]:
     """Runs of published words that forced alignment could only squeeze into almost no time:
     text the audio does not hold (a cut sentence), found even where recognition garbled the
     speech around it.  A run needs at least SQUEEZE_MIN_WORDS words, each placed in under
-    SQUEEZE_WORD_S, together under a quarter of the time such words need here."""
+    SQUEEZE_WORD_S, together under a quarter of the time such words need here.
+
+    With ``speech`` (voice activity), the last window's end is the end of what is said when
+    less speech follows it than a quarter of what the run squeezed against it needs: that run,
+    of any length, is text after the last thing said (an unsaid end of the last turn)."""
     runs, cur = [], []
     for i in plan.spoken:
         if _squeezed(fits, i):
@@ -204,8 +259,21 @@ def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token]) -> list[list[int]
             if len(cur) >= SQUEEZE_MIN_WORDS:
                 runs.append(cur)
             cur = []
+    last = plan.windows[-1].words[-1] if plan.windows and speech is not None else None
+    if cur and cur[-1] == last:
+        need = sum(_n_units(tokens[i]) for i in cur) * plan.unit_seconds
+        after = sum(b - a for a, b in speech_within(speech, plan.windows[-1].end, float("inf")))
+        took = fits[cur[-1]].end - fits[cur[0]].start
+        if after < 0.25 * need and took < 0.25 * need:
+            return _squeezed_inside(plan, fits, tokens, runs) + [cur]
     if len(cur) >= SQUEEZE_MIN_WORDS:
         runs.append(cur)
+    return _squeezed_inside(plan, fits, tokens, runs)
+
+
+def _squeezed_inside(plan: Plan, fits: dict, tokens: list[Token],
+                     runs: list[list[int]]) -> list[list[int]]:
+    """The runs (of squeezed words) that are text the audio lacks, not a window cut wrongly."""
     # A run squeezed against a window's edge says the window was cut in the wrong place (its
     # text runs on into the next one), not that the audio lacks the text; unless speech with no
     # text lies beyond that edge, where it cannot run on.
