@@ -259,6 +259,7 @@ def mismatch_dict(m: Mismatch) -> dict:
         "heard_text": m.heard_text,
         "confidence": _r(m.confidence),
         "context": m.context,
+        "suggestion": m.suggestion,
     }
 
 
@@ -329,7 +330,8 @@ def to_json(alignment: Alignment) -> str:
     return json.dumps(alignment_dict(alignment), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
 
-CSV_COLUMNS = ["start", "end", "kind", "category", "published", "heard", "confidence", "context"]
+CSV_COLUMNS = ["start", "end", "kind", "category", "published", "heard", "confidence", "context",
+               "suggestion"]
 
 
 def _csv_num(x: float | None) -> str:
@@ -346,5 +348,6 @@ def to_csv(mismatches: Sequence[Mismatch]) -> str:
         wr.writerow([
             _csv_num(m.start), _csv_num(m.end), m.kind, m.category,
             _one_line(m.transcript_text), _one_line(m.heard_text), _csv_num(m.confidence), _one_line(m.context),
+            _one_line(m.suggestion or ""),
         ])
     return buf.getvalue()

@@ -190,6 +190,8 @@ def _flags_html(al: Alignment) -> str:
             f'<span class="conf" title="confidence">{_e(conf)}</span></div>'
             f'<div class="pvh"><span class="lbl">published</span> <q class="pub">{_e(pub)}</q> '
             f'<span class="lbl">heard</span> <q class="heard">{_e(heard)}</q></div>'
+            + (f'<div class="sugg"><span class="lbl">known spelling</span> '
+               f'<q class="suggestion">{_e(m.suggestion)}</q></div>' if m.suggestion else "")
             + (f'<div class="ctx">{_e(m.context)}</div>' if m.context else "")
             + f"{btn}</li>"
         )

@@ -112,6 +112,7 @@ class Mismatch:
     confidence: float
     context: str = ""
     evidence: dict = field(default_factory=dict)
+    suggestion: str | None = None  # the spelling to check against (a known name), if any
 
 
 @dataclass

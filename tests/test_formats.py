@@ -162,7 +162,7 @@ def test_full_json_schema(al):
     m = d["mismatches"]
     assert len(m) == 3
     assert set(m[0]) == {"kind", "category", "start", "end", "char_start", "char_end", "transcript_text",
-                         "heard_text", "confidence", "context"}
+                         "heard_text", "confidence", "context", "suggestion"}
     assert m[2]["char_start"] is None
     assert d["unspoken"][0]["text"].startswith("Qu'est-ce que Kyutai")
     assert d["timings"]["transcribe"] == 1.235
@@ -178,13 +178,14 @@ def test_full_json_schema(al):
 
 def test_csv_columns(al):
     rows = list(csv.DictReader(io.StringIO(formats.to_csv(al.mismatches))))
-    assert list(rows[0].keys()) == ["start", "end", "kind", "category", "published", "heard", "confidence", "context"]
+    assert list(rows[0].keys()) == ["start", "end", "kind", "category", "published", "heard", "confidence", "context",
+                                    "suggestion"]
     assert len(rows) == 3
     assert rows[0]["published"] == "Kyutai" and rows[0]["heard"] == "Kyuta"
     assert float(rows[0]["start"]) == round(al.mismatches[0].start, 3)
     assert rows[1]["published"] == "Iliad," and rows[1]["context"] == "du groupe Iliad, responsable"
     assert rows[2]["heard"] == "euh <bon> & co"
-    assert formats.to_csv([]).strip() == "start,end,kind,category,published,heard,confidence,context"
+    assert formats.to_csv([]).strip() == "start,end,kind,category,published,heard,confidence,context,suggestion"
 
 
 def test_empty_and_odd_cues():
