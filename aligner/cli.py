@@ -63,6 +63,8 @@ def report_lines(result, min_confidence: float, width: int = 100) -> list[str]:
         pub = (m.transcript_text or "∅").replace("\n", " ")
         heard = (m.heard_text or "∅").replace("\n", " ")
         text = f"{pub[:40]} → {heard[:40]}"
+        if getattr(m, "suggestion", None):
+            text += f" (known: {m.suggestion[:40]})"
         lines.append(f"{_fmt_time(m.start):<10} {m.confidence:>4.2f}  {m.kind:<12} {m.category:<8}  {text}")
         if m.context:
             lines.append(f"{'':<10} {'':>4}  {m.context[:width - 16]}")
@@ -113,11 +115,16 @@ def _language_code(ctx, param, value: str | None) -> str | None:
 @click.option("--word-timing", is_flag=True, help="Word timestamps inside VTT cues (karaoke).")
 @click.option("--no-speaker-prefix", is_flag=True, help="No 'Name:' prefix in SRT cues.")
 @click.option("--no-review", is_flag=True, help="Do not write the HTML review page.")
+@click.option("--names", "names_file", type=click.Path(dir_okay=True, path_type=str), default=None,
+              help="File of names and terms you know are right, one per line (UTF-8, '#' "
+                   "comments): recognition hotwords, and published names that sound like one "
+                   "but are spelled otherwise are flagged.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, report or summary.")
 def align(audio, transcript, outdir, language, model, device, compute_type, formats, min_confidence,
-          max_chars, max_lines, max_cps, word_timing, no_speaker_prefix, no_review, quiet):
+          max_chars, max_lines, max_cps, word_timing, no_speaker_prefix, no_review, names_file, quiet):
     """Time TRANSCRIPT's words on AUDIO; write subtitles, JSON and a mismatch report."""
     from .cues import CueOptions, build_cues  # heavy imports only once the arguments parse
+    from .names import read_names
     from .output import write_outputs
     from .pipeline import DEFAULT_MIN_CONFIDENCE, Options, align as run_align
 
@@ -131,9 +138,10 @@ def align(audio, transcript, outdir, language, model, device, compute_type, form
     name = Path(audio).stem
     progress = BarProgress(quiet)
     try:
+        known = read_names(names_file) if names_file is not None else []
         _check_outdir(out)
         opts = Options(model=model, device=device, compute_type=compute_type, language=language,
-                       min_confidence=min_conf)
+                       min_confidence=min_conf, names=known)
         result = run_align(audio, transcript, opts, progress)
         result.mismatches = [m for m in result.mismatches if m.confidence >= min_conf]
         cue_opts = CueOptions(max_chars=max_chars, max_lines=max_lines, max_cps=max_cps,

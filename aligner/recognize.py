@@ -48,6 +48,7 @@ def recognize(
     beam_size: int = 1,
     progress: Callable[[float], None] | None = None,
     speech: list[tuple[float, float]] | None = None,
+    hotwords: str | None = None,
 ) -> list[HeardWord]:
     """Recognise in chunks of at most ten minutes, cut in pauses: faster-whisper computes the
     features of all the audio it is given at once, which would make memory grow with length.
@@ -56,7 +57,7 @@ def recognize(
     heard: list[HeardWord] = []
     duration = audio.size / SAMPLE_RATE
     for c0, c1 in chunk_bounds(duration, speech or []):
-        heard += _transcribe(model, audio, c0, c1, language, beam_size, progress)
+        heard += _transcribe(model, audio, c0, c1, language, beam_size, progress, hotwords)
     if not speech:
         return heard
     loops = looped(heard)
@@ -67,7 +68,7 @@ def recognize(
         def inside(w: HeardWord) -> bool:
             return a <= (w.start + w.end) / 2 <= b
 
-        raw = _transcribe(model, audio, a, b, language, beam_size)
+        raw = _transcribe(model, audio, a, b, language, beam_size, hotwords=hotwords)
         again_loops = looped(raw)
         again = [w for k, w in enumerate(raw) if k not in again_loops and inside(w)]
         if 2 * len(again_loops) > len(raw):
@@ -83,8 +84,12 @@ _NUMBER_TAIL = re.compile(r"^[.,]\d")
 
 
 def _transcribe(model, audio: np.ndarray, c0: float, c1: float, language: str, beam_size: int,
-                progress: Callable[[float], None] | None = None) -> list[HeardWord]:
+                progress: Callable[[float], None] | None = None,
+                hotwords: str | None = None) -> list[HeardWord]:
     piece = audio[int(c0 * SAMPLE_RATE):int(c1 * SAMPLE_RATE)]
+    # Known names (``names.hotwords``) as a prompt, so that recognition can spell them; none:
+    # the call is exactly as before.
+    extra = {"hotwords": hotwords} if hotwords else {}
     segments, _info = model.transcribe(
         piece,
         language=language,
@@ -94,6 +99,7 @@ def _transcribe(model, audio: np.ndarray, c0: float, c1: float, language: str, b
         word_timestamps=True,
         vad_filter=True,
         vad_parameters={"min_silence_duration_ms": 500},
+        **extra,
     )
     out = []
     for seg in segments:
