@@ -146,6 +146,15 @@ _NOT_SPEAKERS = {
 
 # Of those, words that are also speaker roles: they count when they recur as labels.
 _ROLES = {"guest", "invite", "invitee", "question", "questions", "intro", "outro"}
+# "Episode 12: The title" opens many transcripts: a numbered part of a series, never a speaker,
+# though it has the shape of "Speaker 1: ..." (seen on the corpus's generated headers, where it
+# made the title a turn and hid the whole header).
+_SERIES_WORDS = {
+    "episode", "episodes", "ep", "ep.", "episodio", "folge", "aflevering", "puntata", "odcinek",
+    "chapter", "chapitre", "capitulo", "kapitel", "capitolo", "part", "partie", "parte", "teil",
+    "season", "saison", "temporada", "staffel", "stagione", "numero", "no", "no.", "nr", "nr.",
+    "n°", "#", "show", "emission", "podcast", "session", "lecon", "lesson", "lektion",
+}
 
 
 def _fold(name: str) -> str:
@@ -223,6 +232,8 @@ def _find_labels(lines: list[tuple[int, int]], text: str,
         if lab is None:
             continue
         name, ns, ce, ts = lab
+        if _fold(name).split()[0] in _SERIES_WORDS:
+            continue  # "Episode 12: ..." is a title
         cands[i] = (name, s + ns, s + ce, s + ts)
         key = _fold(name)
         counts[key] = counts.get(key, 0) + 1

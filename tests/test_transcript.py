@@ -183,3 +183,14 @@ def test_labels_in_markdown_bold_and_with_a_role():
 def test_a_parenthesis_before_a_colon_inside_a_turn_is_text():
     tr = parse_transcript("Aude : Bonjour\nAude : il a dit (en riant) : non\n", language="fr")
     assert [t.text for t in tr.tokens] == ["Bonjour", "il", "a", "dit", "(en", "riant) :", "non"]
+
+
+def test_an_episode_number_before_a_colon_is_a_title_not_a_speaker():
+    text = ("Episodio 235: Viajeros del mundo\nEn este episodio hablamos de viajes.\n"
+            "Lector 1 : se recomienda a los viajeros\nLector 2 : el uso de los blogs\n")
+    t = parse_transcript(text, language="es")
+    assert [ln.header for ln in t.lines] == [True, True, False, False]
+    assert t.speakers == ["Lector 1", "Lector 2"]
+    # a speaker numbered the same way is still one
+    t = parse_transcript("Speaker 1: hello there\nSpeaker 2: hi\n", language="en")
+    assert t.speakers == ["Speaker 1", "Speaker 2"]
