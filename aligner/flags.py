@@ -20,6 +20,7 @@ Structural differences (text never said, speech with no text) come from the plan
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -32,7 +33,9 @@ from .normalize import (bare_word, compact, has_number, is_function_word, name_l
                         same_words)
 from .phonetics import sound_similarity
 from .plan import Plan
+from . import verdict as verdict_mod
 from .types import HeardWord, Mismatch, Token, Transcript
+from .verdict import Verdict
 
 CONTEXT_CHARS = 40
 
@@ -316,12 +319,8 @@ def _sigmoid(x: float) -> float:
 # would point nowhere in particular.
 MAX_REGION_WORDS = 12
 SAME_SOUND = 0.9  # published and heard sound the same: nothing an ear could check
-RIVAL_CAP = 5.0  # the most a heard reading's better fit counts, per published word (log10)
-ATTESTED_BONUS = 4.0  # recognition heard, here, a phrase the transcript uses elsewhere
-SPEAKER_NAME_DISCOUNT = 2.0  # a speaker's name, spelled as in the labels (see speakers_named)
-RIVAL_FLOOR = -1.0  # the least a heard reading that fits worse can weigh (per word, see below)
-BODY_BAR = -1.5  # published words whose later pieces are all likelier than this (log10) ...
-BODY_WEIGHT = 3.0  # ... are heard in their body: this much less evidence per log10 above it
+RIVAL_CAP = 5.0  # a heard reading's fit, per published word (log10), is clipped to +-this
+BODY_BAR = -1.5  # later pieces likelier than this (log10) are borne out by the audio
 
 
 def numbers_differ(c: Candidate, language: str) -> bool:
@@ -338,61 +337,90 @@ def names_differ(c: Candidate) -> bool:
     return c.published_name and c.name_prob >= 0.9
 
 
-def evidence_score(c: Candidate, language: str) -> float | None:
-    """Log-odds-like evidence that the published words are not what is said; None when the
-    region cannot be judged (sounds the same, too long, or nothing heard to weigh)."""
-    r = c.region
-    if c.rival_lp_gain is None or len(r.tokens) > MAX_REGION_WORDS:
-        return None
-    numbers = numbers_differ(c, language)
-    if c.sound >= SAME_SOUND and not numbers:
-        return None
-    per_word = max(-RIVAL_CAP, min(RIVAL_CAP, c.rival_lp_gain / len(r.tokens)))
-    # A heard reading that fits the audio worse than the published one says recognition garbled
-    # the place, not that the text is right: it can lower the evidence only so far.
-    x = (0.8 * max(per_word - 1.0, RIVAL_FLOOR)  # the heard words fit the audio better
-         + 3.0 * (0.7 - c.sound)  # and do not sound like them
-         - 0.8 * (c.min_logprob + 2.5)  # the published words are unlikely under the audio
-         - 0.5 * (c.pmi - 0.5))  # and the audio does not support them over silence
-    if not c.content:
-        x -= 2.0  # function words: recognition slips, rarely editorial errors
-    if numbers:
-        x += 4.0  # recognition rarely turns one number into another
-    elif names_differ(c):
-        x += 2.0  # nor, when sure of it, one name into another that does not sound like it
-    if c.attested:
-        x += ATTESTED_BONUS
-    if c.speaker_name:
-        x -= SPEAKER_NAME_DISCOUNT
-    if c.body_logprob is not None:
-        x -= BODY_WEIGHT * max(0.0, c.body_logprob - BODY_BAR)
-    return x
+# Written forms that are read otherwise: abbreviations ("M.", "Dr", "St.", "a.c.", "p."),
+# symbols, and archaic or elided spellings ("Feed'st", "o'er", "'tis") that recognition writes
+# in the modern form.  A difference on them is usually one of writing, not an error.
+_ABBREVIATION = re.compile(r"^(?:\w{1,3}\.)+$|^(?:dr|mr|mrs|ms|st|mme|mlle|mm|sr|sra|hr|fr|jr|vs|etc)\.?$",
+                           re.IGNORECASE)
+_ELIDED = re.compile(r"\w'(?:st|d|t)$|^'(?:tis|twas|twere|t)$|^(?:o|e|ne)'er$", re.IGNORECASE)
+_SYMBOLS = set("%‰€$£¥&§@+=#°")
 
 
-def could_pass(c: Candidate, language: str, bar: float, min_confidence: float) -> bool:
-    """Whether a candidate could reach ``min_confidence`` however well the heard reading fits
-    the audio: weighing that reading is the costliest measurement, and the score grows with it
-    up to a cap, so a candidate that fails at the cap need not be weighed at all."""
-    best = replace(c, rival_lp_gain=RIVAL_CAP * len(c.region.tokens))
-    x = evidence_score(best, language)
-    return x is not None and _sigmoid(x - bar) >= min_confidence
+def written_form(published: str) -> bool:
+    """Whether the published words hold a form that is read otherwise than it is written."""
+    for w in published.split():
+        core = w.strip(",;:!?\"«»“”()[]").replace("’", "'")
+        if core and (_ABBREVIATION.match(core) or _ELIDED.search(core)
+                     or any(ch in _SYMBOLS for ch in core)):
+            return True
+    return False
 
 
-def threshold(matched_fraction: float) -> float:
-    """Evidence needed for a flag.  The less recognition agrees with the text overall (hard
-    audio: synthetic voices, noise), the less one more disagreement means, so the bar rises."""
-    return 1.0 + 8.0 * max(0.0, 0.75 - matched_fraction)
+def judged(c: Candidate) -> bool:
+    """Whether a candidate can be judged at all: its heard reading was weighed on the audio, and
+    it is a place, not a stretch recognition lost."""
+    return c.rival_lp_gain is not None and len(c.region.tokens) <= MAX_REGION_WORDS
+
+
+def features(c: Candidate, language: str, matched_fraction: float,
+             rival_gain: float | None = None) -> dict[str, float]:
+    """The evidence of one candidate as numbers, for the fitted verdict (``verdict.py``).
+    ``rival_gain`` overrides the measured one (to ask what the best possible fit would give)."""
+    n = len(c.region.tokens)
+    gain = c.rival_lp_gain if rival_gain is None else rival_gain
+    per_word = max(-RIVAL_CAP, min(RIVAL_CAP, (gain or 0.0) / n))
+    body = c.body_logprob
+    return {
+        "rival": per_word,  # the heard reading fits the audio better (+) or worse (-), per word
+        "rival_pos": max(0.0, per_word),
+        "sound": c.sound,  # how alike published and heard sound (0..1)
+        "same_sound": float(c.sound >= SAME_SOUND),
+        "spelling": c.spelling,
+        "min_logprob": max(-10.0, c.min_logprob),  # the published words under the audio
+        "pmi": max(-5.0, min(10.0, c.pmi)),  # ... and over silence
+        "heard_prob": c.heard_prob,  # recognition's own certainty
+        "content": float(c.content),
+        "numbers_differ": float(numbers_differ(c, language)),
+        "names_differ": float(names_differ(c)),
+        "published_name": float(c.published_name),
+        "attested": float(c.attested),
+        "speaker_name": float(c.speaker_name),
+        "body_known": float(body is not None),
+        "body_heard": 0.0 if body is None else max(0.0, body - BODY_BAR),
+        "body_unheard": 0.0 if body is None else max(0.0, BODY_BAR - max(-8.0, body)),
+        "written_form": float(written_form(c.region.published)),
+        "words": math.log(n),
+        "heard_words": math.log1p(len(c.region.heard)),
+        "matched_fraction": matched_fraction,  # how well recognition does on this audio overall
+    }
+
+
+def could_pass(c: Candidate, language: str, matched_fraction: float, min_confidence: float,
+               verdict: Verdict | None = None) -> bool:
+    """Whether a candidate could reach ``min_confidence`` however well (or badly) the heard
+    reading fits the audio: weighing that reading is the costliest measurement, so a candidate
+    that fails at both ends of its range need not be weighed at all."""
+    if len(c.region.tokens) > MAX_REGION_WORDS:
+        return False
+    if min_confidence <= 0.0:
+        return True
+    v = verdict or verdict_mod.default()
+    n = len(c.region.tokens)
+    return any(v.probability(features(c, language, matched_fraction, g * n)) >= min_confidence
+               for g in (-RIVAL_CAP, RIVAL_CAP))
 
 
 def decide(transcript: Transcript, cands: list[Candidate], language: str, matched_fraction: float,
-           min_confidence: float = 0.5) -> list[Mismatch]:
+           min_confidence: float = 0.5, verdict: Verdict | None = None) -> list[Mismatch]:
+    """A flag for each candidate the fitted verdict finds likely enough to be a real difference;
+    its probability is the flag's confidence."""
+    v = verdict or verdict_mod.default()
     out = []
-    bar = threshold(matched_fraction)
     for c in cands:
-        x = evidence_score(c, language)
-        if x is None:
+        if not judged(c):
             continue
-        conf = _sigmoid(x - bar)
+        feats = features(c, language, matched_fraction)
+        conf = v.probability(feats)
         if conf < min_confidence:
             continue
         r = c.region
@@ -408,19 +436,36 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
             evidence={"sound": round(c.sound, 3), "spelling": round(c.spelling, 3),
                       "min_logprob": round(c.min_logprob, 2), "pmi": round(c.pmi, 2),
                       "heard_prob": round(c.heard_prob, 3), "rival_gain": round(c.rival_lp_gain, 2),
-                      "content": c.content,
-                      "numbers_differ": numbers_differ(c, language),
-                      "names_differ": names_differ(c), "attested": c.attested,
+                      "content": c.content, "attested": c.attested,
                       "speaker_name": c.speaker_name,
                       "body": None if c.body_logprob is None else round(c.body_logprob, 2),
-                      "words": len(r.tokens), "score": round(x, 2), "bar": round(bar, 2)},
+                      "words": len(r.tokens),
+                      "features": {k: round(x, 4) for k, x in feats.items()}},
         ))
     return out
 
 
+def structural_features(kind: str, words: int, seconds: float, heard_nothing: bool,
+                        foreign: bool, at_edge: bool, matched_fraction: float) -> dict[str, float]:
+    """The evidence of an omission (published words the audio does not hold) or an insertion
+    (speech with no published text), for the fitted verdict's ``structural`` model."""
+    return {
+        "omission": float(kind == "omission"),
+        "log_words": math.log1p(words),  # published words left out, or heard words with no text
+        "log_seconds": math.log1p(seconds) if kind == "insertion" else 0.0,
+        "heard_nothing": float(heard_nothing),  # recognition gave nothing: heard again alone
+        "foreign": float(foreign),  # it sounds like another language (an ad, a quote)
+        "at_edge": float(at_edge),  # before the first or after the last published word
+        "matched_fraction": matched_fraction,
+    }
+
+
 def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
-               times: dict[int, tuple[float, float]], language: str) -> list[Mismatch]:
-    """Omitted runs of published words and untranscribed stretches of speech."""
+               times: dict[int, tuple[float, float]], language: str,
+               verdict: Verdict | None = None) -> list[Mismatch]:
+    """Omitted runs of published words and untranscribed stretches of speech, each with the
+    fitted verdict's probability that it is real."""
+    v = verdict or verdict_mod.default("structural")
     tokens: list[Token] = transcript.tokens
     out = []
     for run in plan.omitted_runs:
@@ -429,18 +474,24 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
         t = times[prev[-1]][1] if prev else 0.0
         text = transcript.text[a:b]
         cat = "sentence" if len(run) >= 5 else word_category(text, "", language)
-        out.append(Mismatch("omission", cat, t, t, a, b, text, "", 0.9,
-                            _context(transcript.text, a, b), {"words": len(run)}))
+        feats = structural_features("omission", len(run), 0.0, False, False, False,
+                                    plan.matched_fraction)
+        out.append(Mismatch("omission", cat, t, t, a, b, text, "",
+                            round(v.probability(feats), 3), _context(transcript.text, a, b),
+                            {"words": len(run), "features": feats}))
     for g in plan.gaps:
         words = [heard[j].text for j in g.heard]
         dur = g.end - g.start
         at_edge = not plan.spoken or g.before_token == plan.spoken[0] or g.before_token >= len(tokens)
         cat = "segment" if (at_edge or dur >= 4.0) else ("sentence" if len(words) >= 4 else "word")
-        conf = min(0.95, 0.5 + 0.08 * dur)
-        out.append(Mismatch("insertion", cat, g.start, g.end, None, None, "",
-                            " ".join(words) or g.heard_again,
-                            round(conf, 3), f"{dur:.1f} s of speech with no published text",
-                            {"seconds": round(dur, 2), "words": len(words)}))
+        said = " ".join(words) or g.heard_again
+        feats = structural_features("insertion", len(words) or len(said.split()), dur,
+                                    not words, said.startswith("["), at_edge, plan.matched_fraction)
+        out.append(Mismatch("insertion", cat, g.start, g.end, None, None, "", said,
+                            round(v.probability(feats), 3),
+                            f"{dur:.1f} s of speech with no published text",
+                            {"seconds": round(dur, 2), "words": len(words),
+                             "features": {k: round(x, 4) for k, x in feats.items()}}))
     return out
 
 

@@ -260,6 +260,7 @@ def mismatch_dict(m: Mismatch) -> dict:
         "confidence": _r(m.confidence),
         "context": m.context,
         "suggestion": m.suggestion,
+        "evidence": m.evidence or {},  # what the verdict weighed (its features, for refitting)
     }
 
 

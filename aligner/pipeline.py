@@ -15,11 +15,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import audio as audio_mod
+from . import cache
 from . import model as model_mod
 from . import names as names_mod
 from .errors import TranscriptMismatch
 from .flags import (TextIndex, could_pass, decide, decide_variants, evidence, regions, rivals,
-                    spelling_variants, structural, threshold)
+                    spelling_variants, structural)
 from .forced import ForcedAligner, Rival, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_runs,
@@ -38,6 +39,7 @@ MIN_MATCHED = 0.20  # below this share of published words heard, the text is not
 MIN_CONTENT_MATCHED = 0.20
 DEFAULT_MIN_CONFIDENCE = 0.5
 NEAR_GAP_S = 0.5
+RECOGNITION_VERSION = 1  # raise when recognize() changes what it returns: old cache entries go
 
 
 @dataclass
@@ -170,7 +172,6 @@ def run_alignment(
 
     progress.stage("aligning", total=len(plan.spoken))
     t = time.perf_counter()
-    bar = threshold(plan.matched_fraction)
     region_of = {(r.tokens[0], r.heard_text): r for r in regs}
 
     def worth(rival: Rival, fits_so_far) -> bool:  # could weighing it make a flag?
@@ -178,7 +179,7 @@ def run_alignment(
         if r is None or any(i not in fits_so_far for i in r.tokens):
             return True  # not all its words timed yet: weigh it to be safe
         return could_pass(evidence(transcript, r, heard, fits_so_far, language, index=index),
-                          language, bar, min_confidence)
+                          language, plan.matched_fraction, min_confidence)
 
     fits, weighed = align_windows(aligner, audio, plan.windows, said, to_weigh,
                                   progress.advance, worth)
@@ -232,7 +233,8 @@ def run_alignment(
     t = time.perf_counter()
     words = place_words(transcript, plan, fits)
     times = {w.token.index: (w.start, w.end) for w in words if w.timed}
-    mism = structural(transcript, plan, heard, times, language)
+    mism = [m for m in structural(transcript, plan, heard, times, language)
+            if m.confidence >= min_confidence]
     omitted = {i for run in plan.omitted_runs for i in run}
     regs = [r for r in regs if not omitted.intersection(r.tokens)
             and not (r.heard and all(_in_gap(heard[j], plan.gaps) for j in r.heard))]
@@ -296,8 +298,11 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     t_vad = time.perf_counter()
     speech = speech_intervals(samples)
     timings["vad"] = time.perf_counter() - t_vad
-    heard = recognize(model, samples, language, opts.beam_size, advance, speech,
-                      names_mod.hotwords(known) if opts.hotwords else None)
+    hot = names_mod.hotwords(known) if opts.hotwords else None
+    heard = cache.recognition(
+        samples, lambda: recognize(model, samples, language, opts.beam_size, advance, speech, hot),
+        model=opts.model, compute_type=compute_type, language=language, beam=opts.beam_size,
+        hotwords=hot, speech=speech, version=RECOGNITION_VERSION)
     progress.advance(max(0.0, duration - last[0]))
     timings["recognize"] = time.perf_counter() - t
 

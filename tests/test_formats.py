@@ -162,7 +162,7 @@ def test_full_json_schema(al):
     m = d["mismatches"]
     assert len(m) == 3
     assert set(m[0]) == {"kind", "category", "start", "end", "char_start", "char_end", "transcript_text",
-                         "heard_text", "confidence", "context", "suggestion"}
+                         "heard_text", "confidence", "context", "suggestion", "evidence"}
     assert m[2]["char_start"] is None
     assert d["unspoken"][0]["text"].startswith("Qu'est-ce que Kyutai")
     assert d["timings"]["transcribe"] == 1.235
