@@ -605,6 +605,11 @@ def render(cases_data: dict | None, scale_data: dict | None) -> str:
     synth = _load_json(RESULTS / "synth.json")
     if synth:
         L += [""] + render_synth(synth)
+    verdict = _load_json(RESULTS / "verdict.json")
+    if verdict:
+        from bench import fit_verdict
+
+        L += [""] + fit_verdict.render(verdict)
     return "\n".join(L) + "\n"
 
 

@@ -1,0 +1,423 @@
+"""Fit the flag verdict on the real-speech corpus and validate it leave-one-recording-out.
+
+    python bench/fit_verdict.py collect   # run podalign on every corpus variant (resumable)
+    python bench/fit_verdict.py fit       # fit, validate, write aligner/data/verdict.json
+    python bench/fit_verdict.py           # both
+
+*collect*: for each recording in ``bench/corpus/``, podalign runs once on the exact transcript
+(variant 0: a clean transcript must give no flag; its word times also place the generated
+errors), then on ``VARIANTS`` edited transcripts from ``bench/editorial.py`` (seeded, frozen
+rules), and on the same edited transcripts with ``--names`` holding the said spelling of every
+name edited in.  Every run keeps every candidate (``--min-confidence 0``: every heard reading is
+weighed, none pruned) with its evidence, in ``bench/.work/`` (not committed).
+
+*fit*: each candidate is labelled by ``../shared/tools/score.py``'s own rule (does this flag
+find a real difference?).  For each recording, a logistic regression is fitted on all the other
+recordings and scores that one; the held-out scores give the figures (recall per kind, precision,
+wrong flags per 10 minutes on clean transcripts, a reliability table and the expected
+calibration error).  The coefficients shipped are then fitted on every recording.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench import editorial  # noqa: E402
+from bench.run import load_scorer  # noqa: E402
+
+CORPUS = REPO / "bench" / "corpus"
+WORK = REPO / "bench" / ".work"
+RESULTS = REPO / "bench" / "results"
+VERDICT = REPO / "aligner" / "data" / "verdict.json"
+VARIANTS = 2  # edited transcripts per recording (frozen with the generator's rules)
+L2 = 1.0  # ridge on standardised features; chosen below by held-out log loss (see choose_l2)
+L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+BINS = 5
+FEATURES = {  # per model of the verdict (see aligner/verdict.py)
+    "substitution": ("rival", "rival_pos", "sound", "same_sound", "spelling", "min_logprob", "pmi",
+                     "heard_prob", "content", "numbers_differ", "names_differ", "published_name",
+                     "attested", "speaker_name", "body_known", "body_heard", "body_unheard",
+                     "written_form", "words", "heard_words", "matched_fraction"),
+    "structural": ("omission", "log_words", "log_seconds", "heard_nothing", "foreign", "at_edge",
+                   "matched_fraction"),
+}
+
+
+# ------------------------------------------------------------------------------ collect
+
+def recordings() -> list[Path]:
+    return sorted(p for p in CORPUS.iterdir() if (p / "truth.json").exists()) if CORPUS.exists() else []
+
+
+def audio_of(folder: Path) -> Path:
+    return next(p for p in sorted(folder.iterdir()) if p.stem == "audio")
+
+
+def run_podalign(audio: Path, transcript: Path, outdir: Path, language: str,
+                 names: Path | None = None) -> Path:
+    out = outdir / (audio.stem + ".json")
+    if out.exists():
+        return out
+    cmd = [sys.executable, "-m", "aligner", "align", str(audio), str(transcript), "-o", str(outdir),
+           "--min-confidence", "0", "--formats", "json", "--no-review", "-q", "--language", language]
+    if names is not None:
+        cmd += ["--names", str(names)]
+    t = time.time()
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    print(f"  {outdir.relative_to(WORK)}: exit {r.returncode} in {time.time() - t:.0f} s", flush=True)
+    if r.returncode != 0:
+        (outdir / "error.txt").write_text(r.stderr[-4000:])
+    return out
+
+
+def collect(only: list[str] | None = None, with_names: bool = True) -> None:
+    folders = [f for f in recordings() if not only or f.name in only]
+    recs = [editorial.load_recording(f) for f in folders]
+    pool, turns = editorial.pools([editorial.load_recording(f) for f in recordings()])
+    for folder, rec in zip(folders, recs):
+        print(folder.name, flush=True)
+        audio = audio_of(folder)
+        v0 = WORK / rec.id / "v0"
+        v0.mkdir(parents=True, exist_ok=True)
+        (v0 / "transcript.txt").write_text(rec.text, encoding="utf-8")
+        truth0 = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+        (v0 / "truth.json").write_text(json.dumps(truth0, ensure_ascii=False), encoding="utf-8")
+        out0 = run_podalign(audio, v0 / "transcript.txt", v0, rec.language)
+        if not out0.exists():
+            continue
+        d0 = json.loads(out0.read_text())
+        rec.words = [w for w in d0["words"] if w.get("start") is not None]
+        rec.heard = d0.get("heard", [])
+        for k in range(1, VARIANTS + 1):
+            vd = WORK / rec.id / f"v{k}"
+            vd.mkdir(parents=True, exist_ok=True)
+            text, truth, known = editorial.make_variant(rec, k, pool[rec.language],
+                                                        editorial.others_for(rec, turns))
+            truth["audio_seconds"] = truth0.get("audio_seconds")
+            (vd / "transcript.txt").write_text(text, encoding="utf-8")
+            (vd / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
+                                           encoding="utf-8")
+            run_podalign(audio, vd / "transcript.txt", vd, rec.language)
+            if with_names and known and k == 1:  # one --names run a recording: recognition
+                # with hotwords is a pass of its own
+                nd = WORK / rec.id / f"v{k}n"
+                nd.mkdir(parents=True, exist_ok=True)
+                (nd / "names.txt").write_text("\n".join(known) + "\n", encoding="utf-8")
+                (nd / "transcript.txt").write_text(text, encoding="utf-8")
+                (nd / "truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+                run_podalign(audio, nd / "transcript.txt", nd, rec.language, nd / "names.txt")
+
+
+# ------------------------------------------------------------------------------ fit
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = L2, names=()) -> dict:
+    """Ridge logistic regression by Newton's method on standardised features."""
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    Z = np.hstack([np.ones((len(X), 1)), (X - mean) / scale])
+    w = np.zeros(Z.shape[1])
+    reg = np.full(Z.shape[1], l2)
+    reg[0] = 0.0
+    for _ in range(50):
+        p = sigmoid(Z @ w)
+        g = Z.T @ (p - y) + reg * w
+        H = (Z * (p * (1 - p))[:, None]).T @ Z + np.diag(reg) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(H, g)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return {"names": list(names), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
+            "coef": w[1:].round(6).tolist(), "intercept": round(float(w[0]), 6)}
+
+
+def predict(model: dict, X: np.ndarray) -> np.ndarray:
+    m, s, c = (np.array(model[k]) for k in ("mean", "scale", "coef"))
+    return sigmoid(model["intercept"] + ((X - m) / s) @ c)
+
+
+def runs() -> list[dict]:
+    """Every collected run: its recording, variant, truth and output."""
+    out = []
+    for rd in sorted(WORK.iterdir()) if WORK.exists() else []:
+        for vd in sorted(rd.iterdir()):
+            o = vd / "audio.json"
+            if not o.exists():
+                continue
+            out.append({"recording": rd.name, "variant": vd.name,
+                        "truth": json.loads((vd / "truth.json").read_text(encoding="utf-8")),
+                        "out": json.loads(o.read_text(encoding="utf-8"))})
+    return out
+
+
+def model_of(m: dict) -> str | None:
+    """Which model of the verdict judged this flag (None: judged otherwise, e.g. a name
+    spelled unlike the transcript's usual spelling, or a known name)."""
+    f = (m.get("evidence") or {}).get("features")
+    if f is None:
+        return None
+    return "structural" if "omission" in f else "substitution"
+
+
+def is_candidate(m: dict) -> bool:
+    return model_of(m) is not None
+
+
+def label(scorer, truth: dict, m: dict) -> int | None:
+    """1 when the flag alone finds a real difference (score.py's rule), 0 when not, None when
+    it lies on text never said (the header: counted neither way)."""
+    r = scorer.score(truth, {"words": [], "mismatches": [m]})
+    if r.get("recall"):
+        return 1
+    if r.get("precision") is None:
+        return None
+    return 0
+
+
+def dataset(all_runs: list[dict], model: str):
+    scorer = load_scorer()
+    names = FEATURES[model]
+    rows, y, groups, where = [], [], [], []
+    for k, r in enumerate(all_runs):
+        for j, m in enumerate(r["out"].get("mismatches", [])):
+            if model_of(m) != model:
+                continue
+            lab = label(scorer, r["truth"], m)
+            if lab is None:
+                continue
+            f = m["evidence"]["features"]
+            rows.append([float(f.get(n, 0.0)) for n in names])
+            y.append(lab)
+            groups.append(r["recording"])
+            where.append((k, j))
+    return np.array(rows).reshape(-1, len(names)), np.array(y, float), np.array(groups), where
+
+
+def reliability(p: np.ndarray, y: np.ndarray, bins: int = BINS) -> tuple[list[dict], float]:
+    table, ece = [], 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        sel = (p >= lo) & ((p < hi) if b < bins - 1 else (p <= hi))
+        n = int(sel.sum())
+        if n:
+            gap = abs(p[sel].mean() - y[sel].mean())
+            ece += n / len(p) * gap
+            table.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": n, "predicted": round(float(p[sel].mean()), 3),
+                          "observed": round(float(y[sel].mean()), 3)})
+        else:
+            table.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": 0, "predicted": None, "observed": None})
+    return table, round(float(ece), 4)
+
+
+def held_out(X, y, groups, l2: float) -> np.ndarray:
+    p = np.zeros(len(y))
+    for g in sorted(set(groups)):
+        test = groups == g
+        train = ~test
+        if y[train].min() == y[train].max():
+            p[test] = y[train].mean()
+            continue
+        p[test] = predict(fit_logistic(X[train], y[train], l2, ()), X[test])
+    return p
+
+
+def log_loss(p, y) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
+
+
+def choose_l2(X, y, groups) -> float:
+    """The ridge strength with the best held-out log loss (nested in the same leave-one-out)."""
+    losses = {l2: log_loss(held_out(X, y, groups, l2), y) for l2 in L2_GRID}
+    print("  held-out log loss by L2:", {k: round(v, 4) for k, v in losses.items()})
+    return min(losses, key=losses.get)
+
+
+def rescored(r: dict, p_of: dict, min_conf: float) -> dict:
+    """The run's output as the held-out verdict would have written it."""
+    out = copy.deepcopy(r["out"])
+    kept = []
+    for j, m in enumerate(out.get("mismatches", [])):
+        if is_candidate(m):
+            if (id(r), j) not in p_of:
+                continue  # on header text: neither way
+            m["confidence"] = float(p_of[(id(r), j)])
+        if m.get("confidence", 0) >= min_conf:
+            kept.append(m)
+    out["mismatches"] = kept
+    return out
+
+
+def kind_of(e: dict) -> str:
+    return e.get("generator_kind") or {"insertion": "cut", "omission": "added"}.get(e["kind"], e["kind"]) \
+        if e.get("category") != "ad" else "ad"
+
+
+def evaluate(all_runs, p_of, min_conf: float) -> dict:
+    scorer = load_scorer()
+    per_kind: dict[str, list[int]] = {}
+    right = wrong = 0
+    names_runs: dict[str, list[int]] = {}
+    clean_wrong, clean_minutes = 0, 0.0
+    header = []
+    per_rec = {}
+    for r in all_runs:
+        out = rescored(r, p_of, min_conf)
+        res = scorer.score(r["truth"], out)
+        m = __import__("re").match(r"(\d+) right, (\d+) wrong", res["flags"])
+        rt, wr = int(m.group(1)), int(m.group(2))
+        if r["variant"] == "v0":
+            clean_wrong += wr
+            clean_minutes += (r["out"].get("duration") or r["out"].get("summary", {}).get("duration") or 0) / 60
+            per_rec.setdefault(r["recording"], {})["clean_wrong"] = wr
+            continue
+        missed = {x.split(":")[0] for x in res["missed"]}
+        target = names_runs if r["variant"].endswith("n") else None
+        for e in r["truth"]["expected"]:
+            k = kind_of(e)
+            if target is not None:
+                if k == "name_alike":
+                    target.setdefault(k, [0, 0])
+                    target[k][0] += e["id"] not in missed
+                    target[k][1] += 1
+                continue
+            per_kind.setdefault(k, [0, 0])
+            per_kind[k][0] += e["id"] not in missed
+            per_kind[k][1] += 1
+        if target is None:
+            right += rt
+            wrong += wr
+            if "header_reported" in res:
+                header.append(res["header_reported"])
+            pr = per_rec.setdefault(r["recording"], {})
+            pr["right"] = pr.get("right", 0) + rt
+            pr["wrong"] = pr.get("wrong", 0) + wr
+    all_but_alike = [v for k, v in per_kind.items() if k != "name_alike"]
+    found = sum(v[0] for v in all_but_alike)
+    total = sum(v[1] for v in all_but_alike)
+    return {
+        "min_confidence": min_conf,
+        "recall_per_kind": {k: f"{v[0]}/{v[1]} = {v[0] / v[1]:.2f}" for k, v in sorted(per_kind.items())},
+        "recall_except_alike_names": round(found / total, 4) if total else None,
+        "precision": round(right / (right + wrong), 4) if right + wrong else None,
+        "flags": f"{right} right, {wrong} wrong",
+        "alike_names_with_names": {k: f"{v[0]}/{v[1]} = {v[0] / v[1]:.2f}" for k, v in names_runs.items()},
+        "clean_wrong_flags": clean_wrong,
+        "clean_minutes": round(clean_minutes, 1),
+        "clean_wrong_per_10_min": round(10 * clean_wrong / clean_minutes, 3) if clean_minutes else None,
+        "header_reported_mean": round(sum(header) / len(header), 4) if header else None,
+        "per_recording": per_rec,
+    }
+
+
+def fit(min_conf: float = 0.5) -> dict:
+    all_runs = runs()
+    p_all, y_all, p_of, models, per_model = [], [], {}, {}, {}
+    for name in FEATURES:
+        X, y, groups, where = dataset(all_runs, name)
+        print(f"{name}: {len(y)} candidates, {int(y.sum())} real, {len(set(groups))} recordings",
+              flush=True)
+        l2 = choose_l2(X, y, groups)
+        p = held_out(X, y, groups, l2)
+        p_of.update({(id(all_runs[k]), j): p[i] for i, (k, j) in enumerate(where)})
+        p_all.append(p)
+        y_all.append(y)
+        models[name] = fit_logistic(X, y, l2, FEATURES[name])
+        table, ece = reliability(p, y)
+        models[name]["meta"] = {
+            "fitted_on": f"{len(set(groups))} recordings of bench/corpus, {len(y)} candidates "
+                         f"({int(y.sum())} real differences)",
+            "script": "bench/fit_verdict.py", "l2": l2, "held_out_ece": ece}
+        per_model[name] = {"candidates": len(y), "real": int(y.sum()), "l2": l2,
+                           "reliability": table, "ece": ece,
+                           "coefficients": dict(zip(FEATURES[name], models[name]["coef"]))}
+    p = np.concatenate(p_all)
+    y = np.concatenate(y_all)
+    table_all, ece_all = reliability(p, y)
+    shown = p >= min_conf
+    table_shown, ece_shown = reliability(p[shown], y[shown])
+    ev = evaluate(all_runs, p_of, min_conf)
+    VERDICT.parent.mkdir(parents=True, exist_ok=True)
+    VERDICT.write_text(json.dumps(models, indent=1) + "\n", encoding="utf-8")
+    result = {"candidates": len(y), "real": int(y.sum()),
+              "recordings": len({r["recording"] for r in all_runs}),
+              "runs": len(all_runs),
+              "reliability_all": table_all, "ece_all": ece_all,
+              "reliability_shown": table_shown, "ece_shown": ece_shown, **ev, "models": per_model}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "verdict.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if k != "per_recording"}, indent=1,
+                     ensure_ascii=False))
+    return result
+
+
+def _table(rows: list[dict]) -> list[str]:
+    out = ["| confidence | candidates | mean confidence | share real |", "|---|---|---|---|"]
+    for r in rows:
+        pr = "–" if r["predicted"] is None else f"{r['predicted']:.2f}"
+        ob = "–" if r["observed"] is None else f"{r['observed']:.2f}"
+        out.append(f"| {r['bin']} | {r['n']} | {pr} | {ob} |")
+    return out
+
+
+def render(v: dict) -> list[str]:
+    """The verdict's section of BENCHMARKS.md (held-out figures, see the module's docstring)."""
+    L = ["## The flag verdict, fitted on the real-speech corpus (`bench/fit_verdict.py`)", "",
+         f"{v['recordings']} recordings of `bench/corpus/` ({v['runs']} runs: each recording's exact "
+         f"transcript, {VARIANTS} edited ones from `bench/editorial.py`, and the first edited one "
+         "with `--names`). Every figure is held out: each recording is scored by a model fitted "
+         "on the others only. Default `--min-confidence` " f"{v['min_confidence']}.", "",
+         f"- Written-in errors found, all kinds but sound-alike names: **{v['recall_except_alike_names']}**; "
+         f"precision **{v['precision']}** ({v['flags']}).",
+         f"- Recall per kind: " + ", ".join(f"{k} {x}" for k, x in v["recall_per_kind"].items()) + ".",
+         f"- Sound-alike names with the corpus's names as `--names`: "
+         + (", ".join(f"{x}" for x in v["alike_names_with_names"].values()) or "–") + ".",
+         f"- Clean transcripts: {v['clean_wrong_flags']} wrong flags in {v['clean_minutes']} min "
+         f"of speech ({v['clean_wrong_per_10_min']} per 10 min).",
+         f"- Header and closing credits reported unspoken: {v['header_reported_mean']} (mean share).",
+         f"- Expected calibration error: {v['ece_all']} over all {v['candidates']} candidates "
+         f"({v['real']} real), {v['ece_shown']} over the flags shown.", "",
+         "Reliability, every candidate scored:", ""] + _table(v["reliability_all"]) + [
+         "", "Reliability, the flags shown at the default `--min-confidence`:", ""] + \
+        _table(v["reliability_shown"]) + ["", "Per recording (edited runs: right / wrong flags; "
+                                           "clean run: wrong flags):", "",
+                                           "| recording | right | wrong | clean wrong |",
+                                           "|---|---|---|---|"]
+    for rec, r in sorted(v.get("per_recording", {}).items()):
+        L.append(f"| {rec} | {r.get('right', '–')} | {r.get('wrong', '–')} | {r.get('clean_wrong', '–')} |")
+    return L
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("step", nargs="?", choices=["collect", "fit", "all"], default="all")
+    ap.add_argument("--only", nargs="*", help="recordings to collect (default: all)")
+    ap.add_argument("--no-names", action="store_true", help="skip the --names runs")
+    a = ap.parse_args(argv)
+    if a.step in ("collect", "all"):
+        collect(a.only, not a.no_names)
+    if a.step in ("fit", "all"):
+        fit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
