@@ -18,8 +18,9 @@ from there. Each recording folder gets:
 - truth.json      audio_seconds, language, speakers, one segment per clip (speech edges found by an
                   energy threshold, and the char span of the clip's text in transcript.txt).
 
-Transcript texts come from the source files (FLEURS/VoxPopuli .txt) or are written out below
-(LJ Speech, whose metadata is not in the snapshot), with the corrections listed in FIXES.
+Transcript texts come from the source files (FLEURS/VoxPopuli .txt, LibriSpeech .trans.txt, the SIWIS
+.lab files zipped in another repository, the EdAcc/Common Voice JSON-lines datafiles) or are written
+out below (a few short ones), with the corrections listed in FIXES.
 """
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ REPOS = {
     "carlosfranzreb/spkanon_eval": "dd0c89909b4d2f4a68192a4928d65b1996fd1018",
     # four LibriSpeech test-clean utterances (speaker 1089) with their .trans.txt files
     "KennethWang1221/Speech2Text": "bf5854c5995270f29bcc625a31e0b39e545a015d",
+    # SIWIS French Speech Synthesis Database: the first 100 part1 clips (16 kHz), no texts
+    "kelhad00/numediart_DNN_Workshop_May2017": "9c7010d53b50664dd261b11416a67049fedb9db0",
 }
 HUGO_DIR = "Session1/UseCase2-French_alignments_audiobook/files/"
 # (repo, path in repo, commit or None for REPOS[repo])
@@ -141,6 +144,26 @@ for _i in KW_IDS:
     FILES.append(("KennethWang1221/Speech2Text", f"{KW_DIR}{_i[5:11]}/{_i}.flac", None))
 for _c in ("134686", "134691"):
     FILES.append(("KennethWang1221/Speech2Text", f"{KW_DIR}{_c}/1089-{_c}.trans.txt", None))
+
+# spkanon_eval test data (removed later; read at 3deb1dc8d2a4): four EdAcc clips (one conversation,
+# CC BY-SA 4.0) and four Common Voice en clips (CC0), texts in the JSON-lines datafiles beside them
+SPK_OLD = "3deb1dc8d2a46bddbe3b159b829a61304b9bdafb"
+EDACC_IDS = ["EDACC-C02-%09d" % i for i in range(4)]
+CV_EN_IDS = ["common_voice_en_60682", "common_voice_en_60683", "common_voice_en_16812", "common_voice_en_16814"]
+for _i in EDACC_IDS:
+    FILES.append(("carlosfranzreb/spkanon_eval", f"tests/data/edacc_v1.0/clips/{_i}.wav", SPK_OLD))
+for _i in CV_EN_IDS:
+    FILES.append(("carlosfranzreb/spkanon_eval", f"tests/data/cv-corpus-10.0-2022-07-04/en/clips/{_i}.mp3", SPK_OLD))
+for _f in ("edacc-test.txt", "cv-test.txt"):
+    FILES.append(("carlosfranzreb/spkanon_eval", f"tests/datafiles/{_f}", SPK_OLD))
+
+# SIWIS (CC BY 4.0): audio in kelhad00/..., texts = the database's .lab files, all of part1 zipped
+# in phbuech/AtelierPhoneticDataProcessing (same commit as HUGO_DIR's zips)
+SIWIS_TEXTS = "Session1/UseCase1-French_alignments/files/UseCase1_transcriptions.zip"
+SIWIS_IDS = ["neut_parl_s01_%04d" % i for i in range(1, 101)]
+for _i in SIWIS_IDS:
+    FILES.append(("kelhad00/numediart_DNN_Workshop_May2017", f"wav/{_i}.wav", None))
+FILES.append(("phbuech/AtelierPhoneticDataProcessing", SIWIS_TEXTS, None))
 
 # LJ Speech texts: NVIDIA/tacotron2 filelists (LJ Speech's normalised column, "DUMMY/<id>.wav|text")
 LJ_FILELISTS = [f"filelists/ljs_audio_text_{x}_filelist.txt" for x in ("train", "val", "test")]
@@ -240,6 +263,30 @@ def librispeech_c():
     return out
 
 
+def siwis(ids):
+    """SIWIS French Speech Synthesis Database (Goldman et al. 2016), one female reader, parliament sentences."""
+    return [dict(repo="kelhad00/numediart_DNN_Workshop_May2017", path=f"wav/{i}.wav",
+                 text_repo="phbuech/AtelierPhoneticDataProcessing", text_path=SIWIS_TEXTS,
+                 text_member=f"part1/{i}.lab", key=f"siwis-{i}", speaker="Lectrice SIWIS",
+                 licence="CC BY 4.0 (SIWIS French Speech Synthesis Database)") for i in ids]
+
+
+def edacc_cv():
+    """EdAcc conversation C02 (two participants; chat and the read "Please call Stella" passage) +
+    four Common Voice en clips (two contributors), from spkanon_eval's test data."""
+    spk = {"A": "EdAcc C02-A", "B": "EdAcc C02-B"}
+    ab = "ABAB"
+    out = [dict(repo="carlosfranzreb/spkanon_eval", commit=SPK_OLD, path=f"tests/data/edacc_v1.0/clips/{i}.wav",
+                text_jsonl="tests/datafiles/edacc-test.txt", key=i, speaker=spk[ab[k]],
+                licence="CC BY-SA 4.0 (EdAcc, University of Edinburgh)") for k, i in enumerate(EDACC_IDS)]
+    cv_spk = ["002f4501", "002f4501", "00393067", "00393067"]  # client_id prefixes in cv-test.txt
+    out += [dict(repo="carlosfranzreb/spkanon_eval", commit=SPK_OLD,
+                 path=f"tests/data/cv-corpus-10.0-2022-07-04/en/clips/{i}.mp3", text_jsonl="tests/datafiles/cv-test.txt",
+                 key=i, speaker=f"Common Voice {cv_spk[k]}", licence="CC0 (Common Voice)")
+            for k, i in enumerate(CV_EN_IDS)]
+    return out
+
+
 # Inaugural address, 20 January 1961: a work of the US government (public domain); the text as
 # published by the JFK Presidential Library.
 JFK = dict(repo="openai/whisper", path="tests/jfk.flac", key="jfk",
@@ -297,6 +344,13 @@ rec("librispeech-en-c", "en", librispeech_c(), label="en",
     source="LibriSpeech: four test-clean utterances (reader 1089) + ten dev-clean utterances "
            "(readers 2412, 3752, 1988) + one test-clean utterance (reader 61)")
 
+rec("edacc-cv-en-a", "en", edacc_cv(), label="en",
+    source="EdAcc conversation C02 (spontaneous chat + read passage, two speakers) + four Common Voice en clips")
+rec("siwis-fr-a", "fr", siwis(SIWIS_IDS[:50]),
+    source="SIWIS French Speech Synthesis Database, part1 neut_parl_s01_0001..0050 (one reader)")
+rec("siwis-fr-b", "fr", siwis(SIWIS_IDS[50:]),
+    source="SIWIS French Speech Synthesis Database, part1 neut_parl_s01_0051..0100 (one reader)")
+
 
 # ---------------------------------------------------------------------------------------------
 def local(src, repo, path, commit=None):
@@ -335,7 +389,8 @@ def speech_edges(x, frame=0.02, rel_db=-35.0, floor=0.004):
 def read_member(src, c, path_key, member_key):
     import zipfile
 
-    with zipfile.ZipFile(local(src, c["repo"], c[path_key])) as z:
+    repo = c.get("text_repo", c["repo"]) if path_key == "text_path" else c["repo"]
+    with zipfile.ZipFile(local(src, repo, c[path_key])) as z:
         return z.read(c[member_key])
 
 
@@ -357,7 +412,8 @@ def clip_text(src, c):
         # JSON lines {"path": ".../<file>", "text": ...}: the line whose path ends with the clip's file
         with open(local(src, c["repo"], c["text_jsonl"]), encoding="utf-8") as f:
             rows = [json.loads(x) for x in f if x.strip()]
-        t = next(r["text"] for r in rows if r["path"].endswith("/" + os.path.basename(c["path"])))
+        t = next(r["text"] for r in rows
+                 if r.get("path", r.get("audio_filepath")).endswith("/" + os.path.basename(c["path"])))
     elif "text_id" in c or "text_ids" in c:
         found = {}
         for fl in c["text_path"]:
