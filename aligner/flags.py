@@ -356,6 +356,15 @@ def written_form(published: str) -> bool:
     return False
 
 
+# Languages that capitalise every noun: a capital there does not mark a name ("Desinfektionsmittel"
+# heard "das Infektionsmittel" was taken for a name on the corpus's German recording).
+NOUNS_CAPITALISED = {"de", "lb"}
+
+
+def _names_by_capitals(language: str) -> bool:
+    return (language or "").split("-")[0].lower() not in NOUNS_CAPITALISED
+
+
 def judged(c: Candidate) -> bool:
     """Whether a candidate can be judged at all: its heard reading was weighed on the audio, and
     it is a place, not a stretch recognition lost."""
@@ -381,8 +390,8 @@ def features(c: Candidate, language: str, matched_fraction: float,
         "heard_prob": c.heard_prob,  # recognition's own certainty
         "content": float(c.content),
         "numbers_differ": float(numbers_differ(c, language)),
-        "names_differ": float(names_differ(c)),
-        "published_name": float(c.published_name),
+        "names_differ": float(names_differ(c) and _names_by_capitals(language)),
+        "published_name": float(c.published_name and _names_by_capitals(language)),
         "attested": float(c.attested),
         "speaker_name": float(c.speaker_name),
         "body_known": float(body is not None),

@@ -115,6 +115,14 @@ def test_names_differ_when_recognition_was_sure_of_its_name():
     assert flags.features(unsure, "fr", 0.9)["published_name"] == 1.0
 
 
+def test_capitals_do_not_mark_names_in_german():
+    c = _cand([6], "Desinfektionsmittel", "das Infektionsmittel")
+    c.published_name, c.name_prob = True, 0.95
+    assert flags.features(c, "fr", 0.9)["published_name"] == 1.0
+    assert flags.features(c, "de", 0.9)["published_name"] == 0.0
+    assert flags.features(c, "de", 0.9)["names_differ"] == 0.0
+
+
 def test_evidence_reads_names_on_both_sides(tr, plan_and_heard):
     plan, heard = plan_and_heard
     reg = regions(tr, plan, heard, "fr")[0]
