@@ -270,6 +270,23 @@ def _alpha2digit(s: str, language: str | None) -> str | None:
         return None
 
 
+_YEAR_LIKE = re.compile(r"(?<![\d.,])(1[1-9]\d\d|2\d\d\d)(?![\d.,]\d)")
+
+
+def _year_reading(text: str, language: str | None) -> str | None:
+    """``text`` with each four-digit number read the way years are ("2250" -> "twenty-two
+    fifty", "1963" -> "neunzehnhundertdreiundsechzig"), or None when it holds none: a second
+    reading of the same value, never another value."""
+    if not _YEAR_LIKE.search(text):
+        return None
+    lang = _n2w_lang(language)
+    try:
+        return _YEAR_LIKE.sub(lambda m: " " + _num2words(int(m.group(1)), lang=lang, to="year") + " ",
+                              text)
+    except Exception:  # a language num2words cannot read years in
+        return None
+
+
 def same_words(published: str, heard: str, language: str | None = None) -> bool:
     """True when ``published`` and ``heard`` differ only in writing: case, accents, punctuation,
     hyphens, elisions, joined/split words, digits vs number words ("300 millions" ==
@@ -278,6 +295,11 @@ def same_words(published: str, heard: str, language: str | None = None) -> bool:
     a = norm_text(published, language)
     b = norm_text(heard, language)
     if compact(a) == compact(b):
+        return True
+    # A four-digit number read as a year is the same value ("twenty-two fifty" == "2250").
+    ya, yb = _year_reading(published, language), _year_reading(heard, language)
+    if (ya is not None and compact(norm_text(ya, language)) == compact(b)) or \
+            (yb is not None and compact(norm_text(yb, language)) == compact(a)):
         return True
     # Second check: number words -> digits on both sides (text2num), word by word, without
     # joining words (so "1 000" from "un zéro zéro zéro" never equals "1000").

@@ -167,3 +167,12 @@ def test_text_language_asks_the_audio_only_between_close_candidates():
     assert text_language(pt, audio("ja")) == "pt"  # an audio far from the text: the text wins
     assert text_language(pt) == "pt"  # no audio to ask: the text's best
     assert text_language(_words("Kyutai Mistral"), audio("fr")) == "fr"  # no text to go by
+
+
+def test_a_four_digit_number_read_as_a_year_is_the_same_value():
+    assert same_words("twenty-two fifty", "2250", "en")
+    assert same_words("in 1963.", "in nineteen sixty three", "en")
+    assert same_words("neunzehnhundertdreiundsechzig", "1963", "de")
+    # another value stays different
+    assert not same_words("eighteen sixty-three", "1963", "en")
+    assert not same_words("twenty-two fifty", "2251", "en")
