@@ -182,6 +182,21 @@ def _syntactic_label(line: str) -> tuple[str, int, int, int] | None:
     return name, m.start("name"), m.end("colon"), m.end()
 
 
+# Role words a label may hold in lower case after a name ("EU Commission speaker", "Radio France
+# host"): the label names a voice by its role.
+_ROLE_WORDS = {"speaker", "reader", "host", "guest", "interviewer", "narrator", "moderator",
+               "caller", "presenter", "journalist", "lecteur", "lectrice", "intervenant",
+               "intervenante", "invite", "invitee", "animateur", "animatrice", "sprecher",
+               "sprecherin", "lector", "lectora", "leitor", "leitora", "locutor", "locutora"}
+
+
+def _label_key(name: str) -> str:
+    """What makes two labels the same speaker's, or the same kind of label: "Reader 3" and
+    "Reader 4" are two voices labelled the same way (a transcript naming its speakers by number,
+    each speaking once, still has labels)."""
+    return re.sub(r"\d+", "#", _fold(name))
+
+
 def _looks_like_name(name: str) -> bool:
     words = _name_words(name)
     if _fold(name) in _NOT_SPEAKERS:
@@ -191,6 +206,8 @@ def _looks_like_name(name: str) -> bool:
     lower = 0
     for w in words[1:]:
         if w[0].isupper() or w[0].isdigit():
+            continue
+        if _fold(w) in _ROLE_WORDS:
             continue
         if w.lower() in _PARTICLES:
             lower += 1
@@ -235,17 +252,18 @@ def _find_labels(lines: list[tuple[int, int]], text: str,
         if _fold(name).split()[0] in _SERIES_WORDS:
             continue  # "Episode 12: ..." is a title
         cands[i] = (name, s + ns, s + ce, s + ts)
-        key = _fold(name)
+        key = _label_key(name)
         counts[key] = counts.get(key, 0) + 1
     recurring = {k for k, n in counts.items() if n >= 2 and (k not in _NOT_SPEAKERS or k in _ROLES)}
     # A recurring "name" must still look like a name or at least start with a capital.
     recurring = {k for k in recurring
-                 if any(_fold(c[0]) == k and c[0][0].isupper() and len(_name_words(c[0])) <= 4
+                 if any(_label_key(c[0]) == k and c[0][0].isupper() and len(_name_words(c[0])) <= 4
                         for c in cands.values())}
-    first_recurring = min((i for i, c in cands.items() if _fold(c[0]) in recurring), default=None)
+    first_recurring = min((i for i, c in cands.items() if _label_key(c[0]) in recurring),
+                          default=None)
     labels = {}
     for i, (name, ns, ce, ts) in sorted(cands.items()):
-        key = _fold(name)
+        key = _label_key(name)
         has_text = bool(text[ts:lines[i][1]].strip())
         if key in recurring:
             ok = True

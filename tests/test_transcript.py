@@ -194,3 +194,15 @@ def test_an_episode_number_before_a_colon_is_a_title_not_a_speaker():
     # a speaker numbered the same way is still one
     t = parse_transcript("Speaker 1: hello there\nSpeaker 2: hi\n", language="en")
     assert t.speakers == ["Speaker 1", "Speaker 2"]
+
+
+def test_speakers_numbered_once_each_are_still_labels():
+    text = ("Reader 1: however due to the slow channels\nReader 2: all nouns begin with a capital\n"
+            "EU Commission speaker: exports are banned\nAusten reader: and mister john\n"
+            "Austen reader: he was not an ill disposed young man\n")
+    t = parse_transcript(text, language="en")
+    assert t.speakers == ["Reader 1", "Reader 2", "EU Commission speaker", "Austen reader"]
+    assert not any(ln.header for ln in t.lines)
+    # a lower-case word that is no role is still not a name
+    t = parse_transcript("Alice: hi\nAlice: so\nthe main point: we go\n", language="en")
+    assert t.speakers == ["Alice"]
