@@ -46,6 +46,7 @@ VARIANTS = 2  # edited transcripts per recording (frozen with the generator's ru
 L2 = 1.0  # ridge on standardised features; chosen below by held-out log loss (see choose_l2)
 L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 BINS = 5
+SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 FEATURES = {  # per model of the verdict (see aligner/verdict.py)
     "substitution": ("rival", "rival_pos", "sound", "same_sound", "spelling", "min_logprob", "pmi",
                      "heard_prob", "content", "numbers_differ", "names_differ", "published_name",
@@ -83,6 +84,17 @@ def run_podalign(audio: Path, transcript: Path, outdir: Path, language: str,
     return out
 
 
+def write_input(folder: Path, name: str, text: str) -> None:
+    """Write a run's input; a run made from other input is stale and goes (the variants depend
+    on the whole corpus's word pools, so a recording added later redraws them)."""
+    p = folder / name
+    if p.exists() and p.read_text(encoding="utf-8") != text:
+        for out in folder.glob("*.json"):
+            if out.name != "truth.json":
+                out.unlink()
+    p.write_text(text, encoding="utf-8")
+
+
 def collect(only: list[str] | None = None, with_names: bool = True) -> None:
     folders = [f for f in recordings() if not only or f.name in only]
     recs = [editorial.load_recording(f) for f in folders]
@@ -107,7 +119,7 @@ def collect(only: list[str] | None = None, with_names: bool = True) -> None:
             text, truth, known = editorial.make_variant(rec, k, pool[rec.language],
                                                         editorial.others_for(rec, turns))
             truth["audio_seconds"] = truth0.get("audio_seconds")
-            (vd / "transcript.txt").write_text(text, encoding="utf-8")
+            write_input(vd, "transcript.txt", text)
             (vd / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
                                            encoding="utf-8")
             run_podalign(audio, vd / "transcript.txt", vd, rec.language)
@@ -115,8 +127,8 @@ def collect(only: list[str] | None = None, with_names: bool = True) -> None:
                 # with hotwords is a pass of its own
                 nd = WORK / rec.id / f"v{k}n"
                 nd.mkdir(parents=True, exist_ok=True)
-                (nd / "names.txt").write_text("\n".join(known) + "\n", encoding="utf-8")
-                (nd / "transcript.txt").write_text(text, encoding="utf-8")
+                write_input(nd, "names.txt", "\n".join(known) + "\n")
+                write_input(nd, "transcript.txt", text)
                 (nd / "truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
                 run_podalign(audio, nd / "transcript.txt", nd, rec.language, nd / "names.txt")
 
@@ -354,13 +366,21 @@ def fit(min_conf: float = 0.5) -> dict:
     shown = p >= min_conf
     table_shown, ece_shown = reliability(p[shown], y[shown])
     ev = evaluate(all_runs, p_of, min_conf)
+    sweep = []
+    for thr in SWEEP:  # what another --min-confidence would give, on the same held-out scores
+        e = evaluate(all_runs, p_of, thr)
+        sweep.append({"min_confidence": thr, "recall": e["recall_except_alike_names"],
+                      "precision": e["precision"], "clean_wrong_per_10_min": e["clean_wrong_per_10_min"]})
+        print(f"  at {thr:.2f}: recall {e['recall_except_alike_names']}, precision {e['precision']}, "
+              f"clean wrong per 10 min {e['clean_wrong_per_10_min']}", flush=True)
     VERDICT.parent.mkdir(parents=True, exist_ok=True)
     VERDICT.write_text(json.dumps(models, indent=1) + "\n", encoding="utf-8")
     result = {"candidates": len(y), "real": int(y.sum()),
               "recordings": len({r["recording"] for r in all_runs}),
               "runs": len(all_runs),
               "reliability_all": table_all, "ece_all": ece_all,
-              "reliability_shown": table_shown, "ece_shown": ece_shown, **ev, "models": per_model}
+              "reliability_shown": table_shown, "ece_shown": ece_shown, **ev, "sweep": sweep,
+              "models": per_model}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "verdict.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
@@ -395,7 +415,11 @@ def render(v: dict) -> list[str]:
          f"- Header and closing credits reported unspoken: {v['header_reported_mean']} (mean share).",
          f"- Expected calibration error: {v['ece_all']} over all {v['candidates']} candidates "
          f"({v['real']} real), {v['ece_shown']} over the flags shown.", "",
-         "Reliability, every candidate scored:", ""] + _table(v["reliability_all"]) + [
+         "Other `--min-confidence` values on the same held-out scores:", "",
+         "| min confidence | recall | precision | wrong flags per 10 min, clean |", "|---|---|---|---|"] + \
+        [f"| {r['min_confidence']} | {r['recall']} | {r['precision']} | {r['clean_wrong_per_10_min']} |"
+         for r in v.get("sweep", [])] + [
+         "", "Reliability, every candidate scored:", ""] + _table(v["reliability_all"]) + [
          "", "Reliability, the flags shown at the default `--min-confidence`:", ""] + \
         _table(v["reliability_shown"]) + ["", "Per recording (edited runs: right / wrong flags; "
                                            "clean run: wrong flags):", "",
