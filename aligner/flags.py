@@ -330,6 +330,11 @@ def numbers_differ(c: Candidate, language: str) -> bool:
         has_number(c.heard_text, language) and c.number_prob >= 0.5
 
 
+def numbers_both(published: str, heard: str, language: str) -> bool:
+    """Both sides hold a number (whatever recognition's certainty: the verdict weighs that)."""
+    return bool(heard) and has_number(published, language) and has_number(heard, language)
+
+
 def names_differ(c: Candidate) -> bool:
     """Both sides hold a name and recognition was sure of its own: it writes a name it knows
     where one is said, and when that name is not the published one, which is right is for a
@@ -390,6 +395,7 @@ def features(c: Candidate, language: str, matched_fraction: float,
         "heard_prob": c.heard_prob,  # recognition's own certainty
         "content": float(c.content),
         "numbers_differ": float(numbers_differ(c, language)),
+        "numbers_both": float(numbers_both(c.region.published, c.heard_text, language)),
         "names_differ": float(names_differ(c) and _names_by_capitals(language)),
         "published_name": float(c.published_name and _names_by_capitals(language)),
         "attested": float(c.attested),

@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from aligner.flags import numbers_both  # noqa: E402
 from bench import editorial  # noqa: E402
 from bench.run import load_scorer  # noqa: E402
 
@@ -49,7 +50,7 @@ BINS = 5
 SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 FEATURES = {  # per model of the verdict (see aligner/verdict.py)
     "substitution": ("rival", "rival_pos", "sound", "same_sound", "spelling", "min_logprob", "pmi",
-                     "heard_prob", "content", "numbers_differ", "names_differ", "published_name",
+                     "heard_prob", "content", "numbers_differ", "numbers_both", "names_differ", "published_name",
                      "attested", "speaker_name", "body_known", "body_heard", "body_unheard",
                      "written_form", "words", "heard_words", "matched_fraction"),
     "structural": ("omission", "log_words", "log_seconds", "heard_nothing", "foreign", "at_edge",
@@ -203,6 +204,16 @@ def label(scorer, truth: dict, m: dict) -> int | None:
     return 0
 
 
+def with_derived(m: dict, language: str | None) -> dict:
+    """A flag's features, with those added after it was collected computed from its text (the
+    same functions the product uses; ``numbers_both`` from the flag's words, the product's from
+    its whole region)."""
+    f = dict(m["evidence"]["features"])
+    if "rival" in f and "numbers_both" not in f:
+        f["numbers_both"] = float(numbers_both(m["transcript_text"], m["heard_text"], language))
+    return f
+
+
 def dataset(all_runs: list[dict], model: str):
     scorer = load_scorer()
     names = FEATURES[model]
@@ -214,7 +225,7 @@ def dataset(all_runs: list[dict], model: str):
             lab = label(scorer, r["truth"], m)
             if lab is None:
                 continue
-            f = m["evidence"]["features"]
+            f = with_derived(m, r["out"].get("language"))
             rows.append([float(f.get(n, 0.0)) for n in names])
             y.append(lab)
             groups.append(r["recording"])
