@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
@@ -29,6 +28,7 @@ from .errors import InputNotFound
 from .forced import RivalFit, WordFit
 from .normalize import bare_word, compact, is_function_word, name_like, norm_token
 from .phonetics import sound_similarity
+from .transcript import read_input
 from .types import HeardWord, Mismatch, Token, Transcript
 
 MAX_RUN = 3  # a name is at most this many words ("Jean-Noël Barrot", "Bernhard Schölkopf")
@@ -64,17 +64,7 @@ def parse_names(text: str) -> list[str]:
 def read_names(path) -> list[str]:
     """The names of a names file (UTF-8, a BOM allowed); ``InputNotFound`` (a bad input file)
     when it is missing, a folder, unreadable or not UTF-8 text."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputNotFound(f"names file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputNotFound(f"names file is a folder, not a file: {path}") from None
-    except PermissionError:
-        raise InputNotFound(f"names file cannot be read (permission denied): {path}") from None
-    except OSError as exc:
-        raise InputNotFound(f"names file cannot be read: {path} ({exc.strerror or exc})") from None
+    data = read_input(path, "names file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

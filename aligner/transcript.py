@@ -83,22 +83,27 @@ def decode_transcript(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+def read_input(path, what: str) -> bytes:
+    """The bytes of an input file named on the command line; ``InputNotFound`` (one line, exit 3)
+    when it is missing, a folder or unreadable.  ``what`` names it in the message."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputNotFound(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise InputNotFound(f"{what} is a folder, not a file: {path}") from None
+    except PermissionError:
+        raise InputNotFound(f"{what} cannot be read (permission denied): {path}") from None
+    except OSError as exc:
+        raise InputNotFound(f"{what} cannot be read: {path} ({exc.strerror or exc})") from None
+
+
 def read_transcript(path, language: str | None = None) -> Transcript:
     """Read, decode and parse the transcript file at ``path`` (never modified).
 
     Raises InputNotFound (missing, a folder, unreadable) or TranscriptError (not text, empty).
     """
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputNotFound(f"transcript not found: {path}") from None
-    except IsADirectoryError:
-        raise InputNotFound(f"transcript is a folder, not a file: {path}") from None
-    except PermissionError:
-        raise InputNotFound(f"transcript cannot be read (permission denied): {path}") from None
-    except OSError as exc:
-        raise InputNotFound(f"transcript cannot be read: {path} ({exc.strerror or exc})") from None
+    data = read_input(path, "transcript")
     try:
         text, encoding = decode_transcript(data)
     except TranscriptError as exc:
