@@ -76,31 +76,8 @@ def recognize(
             # the text is all there is to go on ("mes recettes" x20 where "un zéro zéro zéro
             # GPU" was said).
             again = []
-        said_s = sum(q - p for p, q in speech_within(speech, a, b, [x for x, _ in speech]))
-        if len(again) < MIN_WORDS_PER_S * said_s:
-            # Next to nothing for the whole stretch: each stretch of voice activity in it, heard
-            # on its own (on the corpus, base gave one word for 18 s of three read sentences
-            # heard together, and every sentence, near word for word, heard one by one).
-            pieces = _piece_by_piece(model, audio, speech, a, b, language, beam_size, hotwords)
-            if len(pieces) > len(again):
-                again = pieces
         out += again or [w for k, w in enumerate(heard) if k in loops and inside(w)]
     return sorted(out, key=lambda w: w.start)
-
-
-def _piece_by_piece(model, audio: np.ndarray, speech: list[tuple[float, float]], a: float,
-                    b: float, language: str, beam_size: int,
-                    hotwords: str | None) -> list[HeardWord]:
-    out: list[HeardWord] = []
-    for p0, p1 in speech_within(speech, a, b, [s for s, _ in speech]):
-        if p1 - p0 < HOLE_MIN_S:
-            continue
-        raw = _transcribe(model, audio, max(0.0, p0 - HOLE_PAD_S), p1 + HOLE_PAD_S, language,
-                          beam_size, hotwords=hotwords)
-        loops = looped(raw)
-        if 2 * len(loops) <= len(raw):
-            out += [w for k, w in enumerate(raw) if k not in loops and p0 - HOLE_PAD_S <= w.start < p1]
-    return out
 
 
 _NUMBER_TAIL = re.compile(r"^[.,]\d")
@@ -180,7 +157,6 @@ def looped(heard: list[HeardWord]) -> set[int]:
 HOLE_MIN_S = 1.5  # speech recognition gave no word for, before it is heard again
 HOLE_PAD_S = 0.3
 HOLE_PIECE_S = 0.25
-MIN_WORDS_PER_S = 0.5  # a fifth of read speech's rate (about 2.5 words a second on the corpus)
 
 
 def skipped(heard: list[HeardWord], speech: list[tuple[float, float]],
