@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -311,10 +311,6 @@ def rivals(regs: list[Region]) -> dict[int, list[tuple[int, str]]]:
     return out
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
-
-
 # A region longer than this is a stretch recognition lost, not a place to check: a flag over it
 # would point nowhere in particular.
 MAX_REGION_WORDS = 12
@@ -326,8 +322,7 @@ BODY_BAR = -1.5  # later pieces likelier than this (log10) are borne out by the 
 def numbers_differ(c: Candidate, language: str) -> bool:
     """Both sides hold a number and recognition was sure of its own (of the number: a garbled
     word beside it says nothing about it)."""
-    return bool(c.heard_text) and has_number(c.region.published, language) and \
-        has_number(c.heard_text, language) and c.number_prob >= 0.5
+    return numbers_both(c.region.published, c.heard_text, language) and c.number_prob >= 0.5
 
 
 def numbers_both(published: str, heard: str, language: str) -> bool:

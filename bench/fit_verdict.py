@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
-import os
 import subprocess
 import sys
 import time
@@ -37,7 +35,7 @@ if str(REPO) not in sys.path:
 
 from aligner.flags import numbers_both  # noqa: E402
 from bench import editorial  # noqa: E402
-from bench.run import load_scorer  # noqa: E402
+from bench.run import _flag_counts, load_scorer  # noqa: E402
 
 CORPUS = REPO / "bench" / "corpus"
 WORK = REPO / "bench" / ".work"
@@ -304,8 +302,7 @@ def evaluate(all_runs, p_of, min_conf: float) -> dict:
     for r in all_runs:
         out = rescored(r, p_of, min_conf)
         res = scorer.score(r["truth"], out)
-        m = __import__("re").match(r"(\d+) right, (\d+) wrong", res["flags"])
-        rt, wr = int(m.group(1)), int(m.group(2))
+        rt, wr, _dup, _header = _flag_counts(res)
         if r["variant"] == "v0":
             clean_wrong += wr
             clean_minutes += (r["out"].get("duration") or r["out"].get("summary", {}).get("duration") or 0) / 60
@@ -449,8 +446,8 @@ def render(v: dict) -> list[str]:
          "on the others only. Default `--min-confidence` " f"{v['min_confidence']}.", "",
          f"- Written-in errors found, all kinds but sound-alike names: **{v['recall_except_alike_names']}**; "
          f"precision **{v['precision']}** ({v['flags']}).",
-         f"- Recall per kind: " + ", ".join(f"{k} {x}" for k, x in v["recall_per_kind"].items()) + ".",
-         f"- Sound-alike names with the corpus's names as `--names`: "
+         "- Recall per kind: " + ", ".join(f"{k} {x}" for k, x in v["recall_per_kind"].items()) + ".",
+         "- Sound-alike names with the corpus's names as `--names`: "
          + (", ".join(f"{x}" for x in v["alike_names_with_names"].values()) or "–") + ".",
          f"- Clean transcripts: {v['clean_wrong_flags']} wrong flags in {v['clean_minutes']} min "
          f"of speech ({v['clean_wrong_per_10_min']} per 10 min).",
