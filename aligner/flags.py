@@ -32,7 +32,7 @@ from .normalize import category as word_category
 from .normalize import (bare_word, compact, has_number, is_function_word, name_like, norm_token,
                         same_words)
 from .phonetics import sound_similarity
-from .plan import Plan
+from .plan import Plan, SqueezedRun
 from . import verdict as verdict_mod
 from .types import HeardWord, Mismatch, Token, Transcript
 from .verdict import Verdict
@@ -456,7 +456,8 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
 
 
 def structural_features(kind: str, words: int, seconds: float, heard_nothing: bool,
-                        foreign: bool, at_edge: bool, matched_fraction: float) -> dict[str, float]:
+                        foreign: bool, at_edge: bool, matched_fraction: float,
+                        squeezed: SqueezedRun | None = None, heard_prob: float = 0.0) -> dict[str, float]:
     """The evidence of an omission (published words the audio does not hold) or an insertion
     (speech with no published text), for the fitted verdict's ``structural`` model."""
     return {
@@ -467,7 +468,22 @@ def structural_features(kind: str, words: int, seconds: float, heard_nothing: bo
         "foreign": float(foreign),  # it sounds like another language (an ad, a quote)
         "at_edge": float(at_edge),  # before the first or after the last published word
         "matched_fraction": matched_fraction,
+        # an omission found by forced alignment squeezing the words into no time (plan.py):
+        "squeezed": float(squeezed is not None),
+        "squeezed_unsure": float(squeezed is not None and not squeezed.sure),  # rules would drop it
+        "window_edge": float(squeezed is not None and squeezed.at_edge),  # a wrong cut explains it?
+        "against_gap": float(squeezed is not None and squeezed.against_gap),
+        "sentences": float(squeezed is not None and squeezed.sentences),  # whole sentences
+        "squeeze": 0.0 if squeezed is None else min(1.0, squeezed.squeeze),
+        "heard_prob": heard_prob,  # recognition's mean certainty over speech with no text
     }
+
+
+def omission_probability(run: SqueezedRun, plan: Plan, verdict: Verdict | None = None) -> float:
+    """The fitted verdict's probability that a squeezed run is text the audio lacks."""
+    v = verdict or verdict_mod.default("structural")
+    return v.probability(structural_features("omission", len(run.tokens), 0.0, False, False, False,
+                                             plan.matched_fraction, run))
 
 
 def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
@@ -485,7 +501,7 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
         text = transcript.text[a:b]
         cat = "sentence" if len(run) >= 5 else word_category(text, "", language)
         feats = structural_features("omission", len(run), 0.0, False, False, False,
-                                    plan.matched_fraction)
+                                    plan.matched_fraction, plan.squeezed.get(run[0]))
         out.append(Mismatch("omission", cat, t, t, a, b, text, "",
                             round(v.probability(feats), 3), _context(transcript.text, a, b),
                             {"words": len(run), "features": feats}))
@@ -495,8 +511,10 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
         at_edge = not plan.spoken or g.before_token == plan.spoken[0] or g.before_token >= len(tokens)
         cat = "segment" if (at_edge or dur >= 4.0) else ("sentence" if len(words) >= 4 else "word")
         said = " ".join(words) or g.heard_again
+        probs = [heard[j].probability for j in g.heard]
         feats = structural_features("insertion", len(words) or len(said.split()), dur,
-                                    not words, said.startswith("["), at_edge, plan.matched_fraction)
+                                    not words, said.startswith("["), at_edge, plan.matched_fraction,
+                                    heard_prob=sum(probs) / len(probs) if probs else 0.0)
         out.append(Mismatch("insertion", cat, g.start, g.end, None, None, "", said,
                             round(v.probability(feats), 3),
                             f"{dur:.1f} s of speech with no published text",

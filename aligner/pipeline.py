@@ -19,11 +19,11 @@ from . import cache
 from . import model as model_mod
 from . import names as names_mod
 from .errors import TranscriptMismatch
-from .flags import (TextIndex, could_pass, decide, decide_variants, evidence, regions, rivals,
+from .flags import (TextIndex, could_pass, decide, decide_variants, evidence, omission_probability, regions, rivals,
                     spelling_variants, structural)
 from .forced import ForcedAligner, Rival, WordFit, align_windows
 from .normalize import text_language
-from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_runs,
+from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
                    stretched_words, text_heard_again)
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
@@ -192,8 +192,14 @@ def run_alignment(
         fits.update(more_fits)
         weighed += more_weighed
     by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}  # later ones win
-    for run in squeezed_runs(plan, fits, transcript.tokens, speech):  # text the audio lacks
+    for sq in squeezed_candidates(plan, fits, transcript.tokens, speech):  # text the audio lacks?
+        # The rules' sure runs, and the others the fitted verdict finds more likely unsaid than
+        # said (0.5: its probability is calibrated); the rest keep the times they were given.
+        if not (sq.sure or omission_probability(sq, plan) >= 0.5):
+            continue
+        run = sq.tokens
         plan.omitted_runs.append(run)
+        plan.squeezed[run[0]] = sq
         for i in run:
             fits.pop(i, None)
         gone = set(run)

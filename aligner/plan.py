@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .forced import MAX_WINDOW_S, Window
 from .normalize import is_function_word
@@ -21,6 +21,9 @@ from .types import HeardWord, Token, Transcript
 
 HEADER_SPOKEN_MIN = 0.35  # share of a header line's words heard for it to count as said
 INSERT_MIN_S = 2.0  # heard speech beyond what the text needs, before it counts as untranscribed
+# ... and before it is a candidate the fitted verdict weighs: the corpus's cut sentences are 5-9
+# words, 1.5-3 s; at 2.0 s a third of them (11 of 32) never reached the verdict.
+INSERT_CANDIDATE_S = 1.0
 INSERT_MIN_PROB = 0.45  # mean recognition probability of untranscribed speech
 LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a recognition loop
 WINDOW_TARGET_S = 24.0
@@ -65,6 +68,7 @@ class Plan:
         return sum(1 for i in self.spoken if self.matches[i]) / n if n else 0.0
 
     content_matched: float = 0.0  # the same share on content words only (see content_matched)
+    squeezed: dict[int, "SqueezedRun"] = field(default_factory=dict)  # omitted run's first token
 
 
 def _match(tokens: list[Token], idx: list[int], heard: list[HeardWord]):
@@ -241,12 +245,35 @@ def recut_windows(plan: Plan, fits: dict) -> list[tuple[int, Window]]:
     return sorted(out.items())
 
 
+@dataclass(frozen=True)
+class SqueezedRun:
+    """A run of published words forced alignment could only squeeze into almost no time, with
+    what the fitted verdict weighs to say whether the audio lacks them (``flags.structural``)."""
+
+    tokens: list[int]
+    sure: bool  # the hand-set rules of ``_squeezed_inside`` keep it (no window edge explains it)
+    at_edge: bool  # it touches a window's edge: a cut in the wrong place may explain it
+    against_gap: bool  # it lies against speech with no text
+    sentences: bool  # it starts (give or take one word) and ends where a sentence does
+    squeeze: float  # the time it was given over the time such words need here
+    trailing: bool = False  # text after the last thing said
+
+
 def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token],
                   speech: list[tuple[float, float]] | None = None) -> list[list[int]]:
+    """The squeezed runs the hand-set rules are sure of (see ``squeezed_candidates``)."""
+    return [r.tokens for r in squeezed_candidates(plan, fits, tokens, speech) if r.sure]
+
+
+def squeezed_candidates(plan: Plan, fits: dict, tokens: list[Token],
+                        speech: list[tuple[float, float]] | None = None) -> list[SqueezedRun]:
     """Runs of published words that forced alignment could only squeeze into almost no time:
     text the audio does not hold (a cut sentence), found even where recognition garbled the
     speech around it.  A run needs at least SQUEEZE_MIN_WORDS words, each placed in under
-    SQUEEZE_WORD_S, together under a quarter of the time such words need here.
+    SQUEEZE_WORD_S; ``sure`` when, moreover, no window edge explains it and it took under a
+    quarter of the time such words need here.  The others are candidates too: the fitted
+    verdict weighs their evidence (an added sentence at a turn's edge is squeezed against the
+    window's edge, and the old rules alone never reported it).
 
     With ``speech`` (voice activity), the last window's end is the end of what is said when
     less speech follows it than a quarter of what the run squeezed against it needs: that run,
@@ -260,20 +287,26 @@ def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token],
                 runs.append(cur)
             cur = []
     last = plan.windows[-1].words[-1] if plan.windows and speech is not None else None
+    trailing = None
     if cur and cur[-1] == last:
         need = sum(_n_units(tokens[i]) for i in cur) * plan.unit_seconds
         after = sum(b - a for a, b in speech_within(speech, plan.windows[-1].end, float("inf")))
         took = fits[cur[-1]].end - fits[cur[0]].start
         if after < 0.25 * need and took < 0.25 * need:
-            return _squeezed_inside(plan, fits, tokens, runs) + [cur]
+            trailing, cur = cur, []
     if len(cur) >= SQUEEZE_MIN_WORDS:
         runs.append(cur)
-    return _squeezed_inside(plan, fits, tokens, runs)
+    out = _weigh_squeezed(plan, fits, tokens, runs)
+    if trailing:
+        out.append(replace(_weigh_squeezed(plan, fits, tokens, [trailing])[0], sure=True,
+                           trailing=True))
+    return out
 
 
-def _squeezed_inside(plan: Plan, fits: dict, tokens: list[Token],
-                     runs: list[list[int]]) -> list[list[int]]:
-    """The runs (of squeezed words) that are text the audio lacks, not a window cut wrongly."""
+def _weigh_squeezed(plan: Plan, fits: dict, tokens: list[Token],
+                    runs: list[list[int]]) -> list[SqueezedRun]:
+    """Each run's evidence, and whether the hand-set rules take it for text the audio lacks
+    rather than a window cut wrongly."""
     # A run squeezed against a window's edge says the window was cut in the wrong place (its
     # text runs on into the next one), not that the audio lacks the text; unless speech with no
     # text lies beyond that edge, where it cannot run on.
@@ -286,20 +319,22 @@ def _squeezed_inside(plan: Plan, fits: dict, tokens: list[Token],
         {w.words[-1] for w in plan.windows if w.words[-1] not in before_gap}
     out = []
     for run in runs:
-        if edges & {run[0], run[-1]}:
-            continue
-        if _touches_edge(run, plan.windows):
+        took = fits[run[-1]].end - fits[run[0]].start
+        need = sum(_n_units(tokens[i]) for i in run) * plan.unit_seconds
+        against_gap = run[-1] in before_gap or run[0] in after_gap
+        touches = _touches_edge(run, plan.windows)
+        sentences = (_sentence_start(run[0], tokens) or
+                     (run[0] > 0 and _sentence_start(run[0] - 1, tokens))) and \
+            tokens[run[-1]].text.rstrip().endswith(_SENTENCE_END)
+        sure = not (edges & {run[0], run[-1]}) and took < 0.25 * need
+        if sure and touches:
             # Against speech with no text, a run is unsaid only as whole sentences (what editors
             # cut): the end of a sentence recognition garbled just before an ad was heard as part
             # of the ad, and the window then left it no time.
-            against_gap = run[-1] in before_gap or run[0] in after_gap
-            if not (against_gap and _sentence_start(run[0], tokens) and
-                    tokens[run[-1]].text.rstrip().endswith(_SENTENCE_END)):
-                continue
-        took = fits[run[-1]].end - fits[run[0]].start
-        need = sum(_n_units(tokens[i]) for i in run) * plan.unit_seconds
-        if took < 0.25 * need:
-            out.append(run)
+            sure = against_gap and _sentence_start(run[0], tokens) and \
+                tokens[run[-1]].text.rstrip().endswith(_SENTENCE_END)
+        out.append(SqueezedRun(run, sure, touches or bool(edges & {run[0], run[-1]}), against_gap,
+                               sentences, took / need if need > 0 else 0.0))
     return out
 
 
@@ -504,7 +539,7 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
         # The longest stretch of free heard words without a long pause inside is the candidate.
         best = _longest_speech_run(free, heard)
         span = heard[best[-1]].end - heard[best[0]].start
-        if span >= INSERT_MIN_S and (t1 - t0) - 1.3 * need > INSERT_MIN_S and len(best) >= 3:
+        if span >= INSERT_CANDIDATE_S and (t1 - t0) - 1.3 * need > INSERT_CANDIDATE_S and len(best) >= 3:
             g0, g1 = heard[best[0]].start, heard[best[-1]].end
             c = _split_at_gap(spoken, ka, kb, tokens)
             if c < kb:  # a turn's unheard first words after it: the gap leaves them their time
@@ -518,7 +553,7 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
                 nearest = min(pauses, key=lambda p: abs(p[0] - ends), default=(ends, ends))
                 g0 = max(g0, nearest[1])
             best = [j for j in best if heard[j].start >= g0 - 0.05 and heard[j].end <= g1 + 0.05]
-            if g1 - g0 < INSERT_MIN_S or len(best) < 3:
+            if g1 - g0 < INSERT_CANDIDATE_S or len(best) < 3:
                 continue
             gaps.append(Gap(g0, g1, best, spoken[c] if c < len(spoken) else len(tokens)))
     return gaps

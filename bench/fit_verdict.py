@@ -38,6 +38,10 @@ from bench import editorial  # noqa: E402
 from bench.run import _flag_counts, load_scorer  # noqa: E402
 
 CORPUS = REPO / "bench" / "corpus"
+# The product's own example episodes (published transcripts with real errors in them, one of them
+# synthetic voices): recordings of the fit like any other, scored held out like any other.  Read
+# when present (benchmarks may read ../shared; tests never do).
+EPISODES = REPO.parent / "shared" / "episodes"
 WORK = REPO / "bench" / ".work"
 RESULTS = REPO / "bench" / "results"
 VERDICT = REPO / "aligner" / "data" / "verdict.json"
@@ -52,7 +56,8 @@ FEATURES = {  # per model of the verdict (see aligner/verdict.py)
                      "attested", "speaker_name", "body_known", "body_heard", "body_unheard",
                      "written_form", "words", "heard_words", "matched_fraction"),
     "structural": ("omission", "log_words", "log_seconds", "heard_nothing", "foreign", "at_edge",
-                   "matched_fraction"),
+                   "matched_fraction", "squeezed", "squeezed_unsure", "window_edge", "against_gap",
+                   "sentences", "squeeze", "heard_prob"),
 }
 
 
@@ -60,6 +65,12 @@ FEATURES = {  # per model of the verdict (see aligner/verdict.py)
 
 def recordings() -> list[Path]:
     return sorted(p for p in CORPUS.iterdir() if (p / "truth.json").exists()) if CORPUS.exists() else []
+
+
+def source_of(name: str) -> str:
+    """The recording a voiced copy (``bench/voiced.py``) was made from; held out with it, since
+    they share their text."""
+    return name[:-4] if name.endswith("-tts") else name
 
 
 def audio_of(folder: Path) -> Path:
@@ -97,7 +108,10 @@ def write_input(folder: Path, name: str, text: str) -> None:
 def collect(only: list[str] | None = None, with_names: bool = True) -> None:
     folders = [f for f in recordings() if not only or f.name in only]
     recs = [editorial.load_recording(f) for f in folders]
-    pool, turns = editorial.pools([editorial.load_recording(f) for f in recordings()])
+    # word and sentence pools from the real recordings only: a voiced copy's sentences are its
+    # source's, and an "added" sentence must be one the audio never says
+    pool, turns = editorial.pools([editorial.load_recording(f) for f in recordings()
+                                   if source_of(f.name) == f.name])
     for folder, rec in zip(folders, recs):
         print(folder.name, flush=True)
         audio = audio_of(folder)
@@ -115,8 +129,10 @@ def collect(only: list[str] | None = None, with_names: bool = True) -> None:
         for k in range(1, VARIANTS + 1):
             vd = WORK / rec.id / f"v{k}"
             vd.mkdir(parents=True, exist_ok=True)
-            text, truth, known = editorial.make_variant(rec, k, pool[rec.language],
-                                                        editorial.others_for(rec, turns))
+            text, truth, known = editorial.make_variant(
+                rec, k, pool[rec.language],
+                editorial.others_for(editorial.Recording(source_of(rec.id), rec.language, "", []),
+                                     turns))
             truth["audio_seconds"] = truth0.get("audio_seconds")
             write_input(vd, "transcript.txt", text)
             (vd / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
@@ -130,6 +146,28 @@ def collect(only: list[str] | None = None, with_names: bool = True) -> None:
                 write_input(nd, "transcript.txt", text)
                 (nd / "truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
                 run_podalign(audio, nd / "transcript.txt", nd, rec.language, nd / "names.txt")
+
+
+def collect_episodes(with_names: bool = True) -> None:
+    """Each example episode as it is published (variant v1: its truth lists the real errors),
+    and, where ``bench/episode_names/<case>.txt`` holds the names its producer knows, with those
+    as ``--names`` (v1n)."""
+    if not EPISODES.exists():
+        return
+    for folder in sorted(p for p in EPISODES.iterdir() if (p / "truth.json").exists()):
+        print("episode", folder.name, flush=True)
+        truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+        audio = next(p for p in sorted(folder.iterdir()) if p.stem == "episode")
+        text = (folder / "transcript.txt").read_text(encoding="utf-8")
+        known = REPO / "bench" / "episode_names" / f"{folder.name}.txt"
+        for v, names in (("v1", None), ("v1n", known if with_names and known.exists() else None)):
+            if v == "v1n" and names is None:
+                continue
+            vd = WORK / f"ep-{folder.name}" / v
+            vd.mkdir(parents=True, exist_ok=True)
+            write_input(vd, "transcript.txt", text)
+            (vd / "truth.json").write_text(json.dumps(truth, ensure_ascii=False), encoding="utf-8")
+            run_podalign(audio, vd / "transcript.txt", vd, truth["language"], names)
 
 
 # ------------------------------------------------------------------------------ fit
@@ -169,8 +207,8 @@ def runs() -> list[dict]:
     out = []
     for rd in sorted(WORK.iterdir()) if WORK.exists() else []:
         for vd in sorted(rd.iterdir()):
-            o = vd / "audio.json"
-            if not o.exists():
+            o = next((vd / n for n in ("audio.json", "episode.json") if (vd / n).exists()), None)
+            if o is None:
                 continue
             out.append({"recording": rd.name, "variant": vd.name,
                         "truth": json.loads((vd / "truth.json").read_text(encoding="utf-8")),
@@ -226,7 +264,7 @@ def dataset(all_runs: list[dict], model: str):
             f = with_derived(m, r["out"].get("language"))
             rows.append([float(f.get(n, 0.0)) for n in names])
             y.append(lab)
-            groups.append(r["recording"])
+            groups.append(source_of(r["recording"]))
             where.append((k, j))
     return np.array(rows).reshape(-1, len(names)), np.array(y, float), np.array(groups), where
 
@@ -483,6 +521,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     if a.step in ("collect", "all"):
         collect(a.only, not a.no_names)
+        if not a.only:
+            collect_episodes(not a.no_names)
     if a.step in ("fit", "all"):
         fit()
     return 0
