@@ -3,13 +3,23 @@
 Hard rules (always hold): cues never overlap, a cue never mixes two speakers, a cue has at most
 ``max_lines`` lines of at most ``max_chars`` characters (a single word longer than that gets a line
 of its own).  Soft rules, most important first: ``min_gap`` between cues, ``min_duration``,
-``max_cps`` reading speed (``hard_cps`` is only exceeded where the speech itself is faster), and
-``max_duration``.
+``max_cps`` reading speed, and ``max_duration``.  A speaker's *ceiling* is max(``hard_cps``,
+``rate_factor`` x their own rate): the characters of their timed words, spaces included, over the
+sum of those words' durations.  A cue reads over it only where no cut of its stretch keeps every
+cue under it, and then no faster than the best cut can.
+
+Reading speed, line length and balance count the text the viewer sees: with ``speaker_prefix``
+(SRT's ``Name: `` on a turn's first cue) that cue is cut and timed with the prefix counted; VTT
+carries the name in a voice tag, so the same cues read a little slower there.
 
 Within one speaker's stretch of speech the cut points are chosen by dynamic programming over the
-words: each candidate cue gets a cost from where it ends (sentence end < clause punctuation < pause
-< anywhere else; never after a function word), its reading speed, its duration and how well its
-lines balance.  Long silences always end a cue.
+words, in two passes: the first finds the lowest reachable worst excess over the ceiling (a
+bottleneck path: max is monotone, so the DP is exact), the second the cheapest cut among those that
+keep every cue within it.  A cue's cost comes from where it ends (sentence end < clause punctuation
+< pause < anywhere else; never after a function word), its reading speed over ``max_cps``, its
+duration, sentence ends left inside its lines and how well its lines balance.  Long silences always
+end a cue.  Minimising the worst cue first is what keeps a cue from being crammed beside a flash:
+a summed cost could pay for one 35 cps cue with a cheap break beside it.
 """
 from __future__ import annotations
 
@@ -53,9 +63,14 @@ class CueOptions:
     min_duration: float = 1.0
     max_duration: float = 7.0
     max_cps: float = 17.0
-    hard_cps: float = 20.0
+    hard_cps: float = 20.0  # the ceiling's floor: max(hard_cps, rate_factor x the speaker's rate)
+    rate_factor: float = 1.25
     min_gap: float = 0.08
-    speaker_prefix: bool = True  # leave room for "Name: " on the first cue of each speaker turn
+    speaker_prefix: bool = True  # "Name: " on the first cue of each speaker turn, counted as shown text
+
+    def ceiling(self, rate: float | None) -> float:
+        """Reading-speed ceiling for a speaker whose own rate is ``rate`` characters/s."""
+        return max(self.hard_cps, self.rate_factor * rate) if rate else self.hard_cps
 
 
 @dataclass
@@ -153,6 +168,65 @@ def _units(words: list[TimedWord]) -> list[_Unit]:
         if b.end < b.start:
             b.end = b.start
     return units
+
+
+def speech_rates(units: list[_Unit]) -> dict[str | None, float]:
+    """Each speaker's own rate: the characters of their timed words, spaces included, over the sum
+    of those words' durations (the pauses between words are not speech)."""
+    chars: dict[str | None, int] = {}
+    secs: dict[str | None, float] = {}
+    for u in units:
+        chars[u.speaker] = chars.get(u.speaker, 0) + len(u.text) + 1
+        secs[u.speaker] = secs.get(u.speaker, 0.0) + (u.end - u.start)
+    return {s: (chars[s] - 1) / secs[s] for s in chars if secs[s] > 0}
+
+
+def word_rates(words: list[TimedWord]) -> dict[str | None, float]:
+    """``speech_rates`` of timed words (what ``build_cues`` measures)."""
+    return speech_rates(_units(words))
+
+
+# A run of words is squashed when the aligner gave them under a quarter of the time their speaker
+# needs for their characters (monde-numerique: runs of 20-50 published words at one instant, 250
+# characters in 0.2 s, where the aligner lost the audio; read speech at its fastest, fleurs-fr's
+# "qu'« on ne" at 0.02 s a word, is under this only for a word or two).
+_SQUASHED = 4.0
+# ... and it is respaced only when it lacks more than this (seconds): a word or two said fast are
+# left to the cue cuts, which already allow 1.25 x the speaker's rate.
+_SQUASH_DEFICIT = 0.5
+
+
+def _respace(units: list[_Unit], rate: float | None) -> None:
+    """Give runs of squashed words display time: widen the run over its neighbours until the
+    window's time covers its characters at the speaker's own ``rate``, then share the window's
+    time out in proportion to characters.  The window's ends stay where the audio put them; only
+    cue times change (``Cue.words`` keep the aligner's times)."""
+    if not rate or len(units) < 2:
+        return
+    need = [(len(u.text) + 1) / rate for u in units]
+    n = len(units)
+    k = 0
+    while k < n:
+        if units[k].end - units[k].start >= need[k] / _SQUASHED:
+            k += 1
+            continue
+        b = k
+        while b < n and units[b].end - units[b].start < need[b] / _SQUASHED:
+            b += 1
+        a = k
+        k = b
+        if sum(need[a:b]) - (units[b - 1].end - units[a].start) <= _SQUASH_DEFICIT:
+            continue
+        while units[b - 1].end - units[a].start < sum(need[a:b]) and (a > 0 or b < n):
+            a, b = max(0, a - 1), min(n, b + 1)
+        t0, t1 = units[a].start, units[b - 1].end
+        total = sum(need[a:b])
+        done = 0.0
+        for u, nd in zip(units[a:b], need[a:b]):
+            u.start = t0 + (t1 - t0) * done / total
+            done += nd
+            u.end = t0 + (t1 - t0) * (done - nd / (len(u.text) + 1)) / total  # the space is a gap
+        k = max(k, b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,62 +347,129 @@ def _shown_duration(start: float, speech_end: float, chars: int, limit: float, o
     return max(end - start, 1e-3)
 
 
-def _segment(units: list[_Unit], opts: CueOptions, prefix: int, limit_after: float) -> list[list[int]]:
-    """Split one speaker stretch (no long silence inside) into cues; returns index groups."""
+def _lead_in(start: float, speech_end: float, chars: int, prefix: int, limit: float, earliest: float,
+             opts: CueOptions) -> float:
+    """When a cue shows from: its first word, or, for a cue opening with the speaker prefix that
+    would read over ``max_cps`` or last under ``min_duration``, up to the time reading the prefix
+    takes (at ``max_cps``) earlier, in silence no cue holds (from ``earliest``).  The name is read
+    before the voice starts, so the words keep their time."""
+    if prefix <= 0 or opts.max_cps <= 0:
+        return start
+    shown = _shown_duration(start, speech_end, chars, limit, opts)
+    need = max(chars / opts.max_cps - shown, opts.min_duration - shown)
+    if need <= 0:
+        return start
+    return start - max(0.0, min(need, prefix / opts.max_cps, start - earliest))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One possible cue of a stretch: units ``i``..``j-1``."""
+
+    i: int
+    j: int
+    excess: float  # characters/s over the speaker's ceiling (0 when under it)
+    cost: float
+
+
+def _candidates(units: list[_Unit], opts: CueOptions, prefix: int, limit_after: float,
+                ceiling: float, earliest: float) -> list[list[_Candidate]]:
+    """Every cue the hard rules allow, grouped by the index it ends at."""
     n = len(units)
     texts = [u.text for u in units]
-    inf = math.inf
-    best = [inf] * (n + 1)
-    back = [-1] * (n + 1)
-    best[0] = 0.0
+    ending: list[list[_Candidate]] = [[] for _ in range(n + 1)]
     for i in range(n):
-        if best[i] == inf:
-            continue
         pre = prefix if i == 0 else 0
-        chars = -1
+        chars = pre - 1
         for j in range(i + 1, n + 1):
             chars += len(texts[j - 1]) + 1
             lay = _layout(texts[i:j], opts, pre)
             if lay is None:  # adding words cannot make it fit again
                 break
-            c = best[i] + _cue_cost(units, i, j, chars, lay[0], opts, limit_after)
-            if c < best[j]:
-                best[j] = c
-                back[j] = i
+            excess, cost = _cue_cost(units, i, j, chars, lay, opts, limit_after, ceiling, pre, earliest)
+            ending[j].append(_Candidate(i, j, excess, cost))
+    return ending
+
+
+# Two worst cues whose excesses differ by less than this are taken as equal, so the summed cost
+# (breaks, balance) decides between them rather than a hundredth of a character per second.
+_EXCESS_STEP = 0.25
+
+
+def _segment(units: list[_Unit], opts: CueOptions, prefix: int, limit_after: float,
+             ceiling: float, earliest: float = -math.inf) -> list[list[int]]:
+    """Split one speaker stretch (no long silence inside) into cues; returns index groups.
+
+    Lexicographic: the lowest reachable worst excess over ``ceiling`` first, then the lowest
+    summed cost among the cuts that keep every cue within it."""
+    n = len(units)
+    ending = _candidates(units, opts, prefix, limit_after, ceiling, earliest)
+    inf = math.inf
+    worst = [inf] * (n + 1)  # bottleneck DP: the lowest worst excess of a cut of units 0..j-1
+    worst[0] = 0.0
+    for j in range(1, n + 1):
+        for c in ending[j]:
+            worst[j] = min(worst[j], max(worst[c.i], c.excess))
+    bound = worst[n] + _EXCESS_STEP if worst[n] > 0 else 0.0
+    best = [inf] * (n + 1)
+    back: list[_Candidate | None] = [None] * (n + 1)
+    best[0] = 0.0
+    for j in range(1, n + 1):
+        for c in ending[j]:
+            if c.excess > bound or best[c.i] == inf:
+                continue
+            v = best[c.i] + c.cost
+            if v < best[j]:
+                best[j] = v
+                back[j] = c
     groups = []
     j = n
     while j > 0:
-        i = back[j]
-        groups.append(list(range(i, j)))
-        j = i
+        c = back[j]
+        groups.append(list(range(c.i, j)))
+        j = c.i
     groups.reverse()
     return groups
 
 
-def _cue_cost(units: list[_Unit], i: int, j: int, chars: int, layout_cost: float,
-              opts: CueOptions, limit_after: float) -> float:
+def _cue_cost(units: list[_Unit], i: int, j: int, chars: int, layout: tuple[float, list[int]],
+              opts: CueOptions, limit_after: float, ceiling: float, prefix: int = 0,
+              earliest: float = -math.inf) -> tuple[float, float]:
+    """(excess over the ceiling, summed-cost share) of the cue of units ``i``..``j-1``; ``chars``
+    counts what the viewer sees (its ``prefix`` characters of speaker prefix included);
+    ``earliest``: where a cue opening with the prefix may show from."""
     first, last = units[i], units[j - 1]
     nxt = units[j] if j < len(units) else None
     limit = (nxt.start if nxt else limit_after) - opts.min_gap
     speech = max(last.end - first.start, 1e-3)
-    shown = _shown_duration(first.start, last.end, chars, limit, opts)
+    start = _lead_in(first.start, last.end, chars, prefix, limit, earliest, opts)
+    shown = _shown_duration(start, last.end, chars, limit, opts)
     cps = chars / shown
     cost = 2.0  # per cue: prefer fuller cues when nothing else decides
     cost += _break_cost(last, nxt)
-    cost += min(layout_cost, 400.0) * 0.3
-    # sentences ending inside a cue, away from a line break, read badly
+    cost += min(layout[0], 400.0) * 0.3
+    # a sentence ending inside a cue reads badly, worst in the middle of a line
+    line_ends = {i + s - 1 for s in layout[1][1:]}
     for k in range(i, j - 1):
         if _is_sentence_end(units[k].text):
-            cost += 1.0
+            cost += 1.0 if k in line_ends else SENTENCE_INSIDE_LINE
     if cps > opts.max_cps:
-        cost += 3.0 * (cps - opts.max_cps)
-    if cps > opts.hard_cps:
-        cost += 25.0 * (cps - opts.hard_cps)
+        # convex: two cues at 20 cps read better than one at 23 beside one at 17
+        cost += 3.0 * (cps - opts.max_cps) + 0.5 * (cps - opts.max_cps) ** 2
+    excess = max(0.0, cps - ceiling)
+    cost += 25.0 * excess
     if shown < opts.min_duration:
         cost += 6.0 * (opts.min_duration - shown)
     if speech > opts.max_duration:
         cost += 8.0 * (speech - opts.max_duration) + 5.0
-    return cost
+    return excess, cost
+
+
+# A sentence end in the middle of a line costs more than a bare break chosen instead (7; a clause
+# break costs 3).  Measured with bench/subtitles.py: 4.0 left 20 such sentence ends on
+# monde-numerique (where a break was possible), 8.0 leaves 14, every other column unchanged or
+# within 4 cues.
+SENTENCE_INSIDE_LINE = 8.0
 
 
 def build_cues(words: list[TimedWord], opts: CueOptions | None = None, language: str | None = None,
@@ -339,6 +480,12 @@ def build_cues(words: list[TimedWord], opts: CueOptions | None = None, language:
     units = _units(words)
     if not units:
         return []
+    rates = speech_rates(units)  # the speech's own, before any display retiming
+    turn_start = 0
+    for k in range(1, len(units) + 1):  # squashed words may take the silences of their turn
+        if k == len(units) or units[k].speaker != units[turn_start].speaker:
+            _respace(units[turn_start:k], rates.get(units[turn_start].speaker))
+            turn_start = k
     # stretches: one speaker, no long silence inside
     stretches: list[tuple[list[_Unit], bool]] = []  # (units, starts a speaker turn)
     cur: list[_Unit] = [units[0]]
@@ -354,36 +501,64 @@ def build_cues(words: list[TimedWord], opts: CueOptions | None = None, language:
             cur.append(u)
     stretches.append((cur, new_turn))
 
-    groups: list[list[_Unit]] = []
-    for si, (stretch, turn) in enumerate(stretches):
-        spk = stretch[0].speaker
-        prefix = len(spk) + 2 if (opts.speaker_prefix and turn and spk) else 0
-        after = stretches[si + 1][0][0].start if si + 1 < len(stretches) else (
-            duration if duration is not None else math.inf)
-        for g in _segment(stretch, opts, prefix, after):
-            groups.append([stretch[k] for k in g])
+    def prefix_of(k: int) -> int:
+        spk, turn = stretches[k][0][0].speaker, stretches[k][1]
+        return len(spk) + 2 if (opts.speaker_prefix and turn and spk) else 0
 
     cues: list[Cue] = []
-    for gi, g in enumerate(groups):
-        spk = g[0].speaker
-        turn = gi == 0 or groups[gi - 1][0].speaker != spk
-        prefix = len(spk) + 2 if (opts.speaker_prefix and turn and spk) else 0
-        texts = [u.text for u in g]
-        lay = _layout(texts, opts, prefix) or (0.0, list(range(min(len(texts), opts.max_lines))))
-        starts = lay[1] + [len(texts)]
-        lines = [" ".join(texts[a:b]) for a, b in zip(starts, starts[1:])]
-        words_in = [w for u in g for w in u.words]
-        cues.append(Cue(start=g[0].start, end=g[-1].end, speaker=spk, text="\n".join(lines), words=words_in))
+    prefixes: list[int] = []
+    earliest = 0.0  # where the next stretch's first cue may show from: after the cues before it
+    for si, (stretch, turn) in enumerate(stretches):
+        spk = stretch[0].speaker
+        prefix = prefix_of(si)
+        if si + 1 < len(stretches):
+            after = stretches[si + 1][0][0].start
+            # the next turn's name may be read before its voice: keep up to half the silence free
+            silence = max(0.0, after - stretch[-1].end - opts.min_gap)
+            after -= min(prefix_of(si + 1) / opts.max_cps if opts.max_cps > 0 else 0.0, silence / 2)
+        else:
+            after = duration if duration is not None else math.inf
+        groups = _segment(stretch, opts, prefix, after, opts.ceiling(rates.get(spk)), earliest)
+        for gi, g in enumerate(groups):
+            us = [stretch[k] for k in g]
+            pre = prefix if gi == 0 else 0
+            texts = [u.text for u in us]
+            lay = _layout(texts, opts, pre) or (0.0, list(range(min(len(texts), opts.max_lines))))
+            starts = lay[1] + [len(texts)]
+            lines = [" ".join(texts[a:b]) for a, b in zip(starts, starts[1:])]
+            chars = pre + sum(len(t) for t in lines)
+            nxt = stretch[g[-1] + 1].start if g[-1] + 1 < len(stretch) else after
+            start = us[0].start
+            if pre:
+                start = _lead_in(start, us[-1].end, chars, pre, nxt - opts.min_gap, earliest, opts)
+            cues.append(Cue(start=start, end=us[-1].end, speaker=spk, text="\n".join(lines),
+                            words=[w for u in us for w in u.words]))
+            prefixes.append(pre)
+            if gi == len(groups) - 1:  # as _time_cues will show it, plus a millisecond of rounding
+                end = start + _shown_duration(start, us[-1].end, chars, nxt - opts.min_gap, opts)
+                earliest = end + opts.min_gap + 0.001
 
-    _time_cues(cues, opts, duration)
+    _time_cues(cues, prefixes, opts, duration)
     return cues
 
 
-def _time_cues(cues: list[Cue], opts: CueOptions, duration: float | None) -> None:
-    """Extend ends into silence for reading time, keep ``min_gap``, never overlap."""
+def prefix_lengths(cues: list[Cue], opts: CueOptions) -> list[int]:
+    """Characters of the ``Name: `` prefix SRT shows on each cue (a turn's first), as
+    ``formats.to_srt`` writes it; all 0 without ``speaker_prefix``."""
+    out: list[int] = []
+    prev: object = object()
+    for c in cues:
+        out.append(len(c.speaker) + 2 if opts.speaker_prefix and c.speaker and c.speaker != prev else 0)
+        prev = c.speaker
+    return out
+
+
+def _time_cues(cues: list[Cue], prefixes: list[int], opts: CueOptions, duration: float | None) -> None:
+    """Extend ends into silence for reading time (the prefix counted), keep ``min_gap``, never
+    overlap."""
     for k, c in enumerate(cues):
         nxt = cues[k + 1].start if k + 1 < len(cues) else (duration if duration is not None else math.inf)
-        chars = len(c.text.replace("\n", ""))
+        chars = len(c.text.replace("\n", "")) + prefixes[k]
         limit = nxt - opts.min_gap
         speech_end = c.end
         want = max(opts.min_duration, chars / opts.max_cps if opts.max_cps > 0 else 0.0)
@@ -401,7 +576,10 @@ def _time_cues(cues: list[Cue], opts: CueOptions, duration: float | None) -> Non
             r = round(r + 0.001, 3)
         c.end = r
         c.start = round(c.start, 3)
-    for a, b in zip(cues, cues[1:]):  # rounding must not create overlap
+    for a, b in zip(cues, cues[1:]):  # rounding (or words at one instant) must not create overlap
+        if b.start < a.start + 0.002:  # two cues at one instant: the later one shows a moment later
+            b.start = round(a.start + 0.002, 3)
+            b.end = max(b.end, round(b.start + 0.001, 3))
         if b.start < a.end:
             a.end = b.start
 
@@ -420,7 +598,12 @@ def cue_stats(cues: list[Cue], opts: CueOptions | None = None) -> dict:
     """How many cues bend each soft rule, and hard-rule violations (should all be 0)."""
     opts = opts or CueOptions()
     n = len(cues)
-    cps = [cue_cps(c) for c in cues]
+    # on the text the viewer sees: with ``speaker_prefix``, SRT's "Name: " counts
+    pre = prefix_lengths(cues, opts)
+    cps = [(len(c.text.replace("\n", "")) + p) / (c.end - c.start) if c.end > c.start else math.inf
+           for c, p in zip(cues, pre)]
+    rates = word_rates([w for c in cues for w in c.words])
+    ceilings = [opts.ceiling(rates.get(c.speaker)) for c in cues]
     worst = max(range(n), key=lambda k: cps[k]) if n else None
     lines = [ln for c in cues for ln in c.text.split("\n")]
     over_chars = sum(1 for ln in lines
@@ -443,6 +626,7 @@ def cue_stats(cues: list[Cue], opts: CueOptions | None = None) -> dict:
         "long_duration": sum(1 for c in cues if c.end - c.start > opts.max_duration + 1e-6),
         "over_max_cps": sum(1 for v in cps if v > opts.max_cps + 1e-6),
         "over_hard_cps": sum(1 for v in cps if v > opts.hard_cps + 1e-6),
+        "over_ceiling": sum(1 for v, m in zip(cps, ceilings) if v > m + 1e-6),
         "share_within_max_cps": round(sum(1 for v in cps if v <= opts.max_cps + 1e-6) / n, 3) if n else 1.0,
         "worst_cps": None if worst is None else {
             "cps": round(cps[worst], 1) if math.isfinite(cps[worst]) else None,

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from aligner.cues import CueOptions, build_cues, cue_stats, is_function_word, is_weak_end
+import itertools
+
+from aligner.cues import (CueOptions, _cue_cost, _layout, _segment, _units, build_cues, cue_stats,
+                         is_function_word, is_weak_end, prefix_lengths, word_rates)
 from fakes_subtitles import FAST, LONG_WORD, MONOLOGUE, EpisodeBuilder, episode_builder
 
 OPTS = CueOptions()
@@ -189,22 +192,19 @@ def test_short_cue_stays_short_when_no_room():
     assert cues[1].start - cues[0].end >= OPTS.min_gap - 1e-6
 
 
-def test_very_fast_speech_over_hard_cps_only_where_speech_is_faster():
+def test_very_fast_speech_over_its_ceiling_only_where_it_cannot_be_shown_longer():
     b = episode_builder()
     cues = build_cues(b.words)
-    st = cue_stats(cues)
-    assert st["over_hard_cps"] >= 1
+    rates = word_rates(b.words)
+    pre = prefix_lengths(cues, OPTS)
     fast_first = b.find(FAST[0])
+    assert cue_stats(cues)["over_hard_cps"] >= 1  # the very fast turn reads over 20
     for k, c in enumerate(cues):
-        if cps(c) > OPTS.hard_cps:
-            # either the cue could not be shown longer, or it is in the very fast turn, whose
-            # speech (silence after included) is itself faster than hard_cps
+        chars = len(c.text.replace("\n", "")) + pre[k]
+        if chars / (c.end - c.start) > OPTS.ceiling(rates[c.speaker]) + 1e-6:
+            # either the cue could not be shown longer, or it is in the very fast turn
             nxt = cues[k + 1].start if k + 1 < len(cues) else c.end
-            chars = len(c.text.replace("\n", ""))
             assert chars / (nxt - c.start) > OPTS.hard_cps or c.words[0].start >= fast_first.start - 1e-6
-    turn = [c for c in cues if c.words[0].start >= fast_first.start - 1e-6 and c.speaker == fast_first.token.speaker]
-    chars = sum(len(c.text.replace("\n", "")) for c in turn)
-    assert chars / (turn[-1].end - turn[0].start) > OPTS.hard_cps
 
 
 def test_moderately_fast_speech_kept_under_hard_cps():
@@ -280,3 +280,113 @@ def test_bigger_pause_wins(small, big):
     cues = build_cues(b.words, CueOptions(speaker_prefix=False))
     assert len(cues) == 2, [c.text for c in cues]
     assert cues[0].words[-1].token.text == words[big]
+
+
+# --------------------------------------------------------------------------------------------
+# reading speed on the text the viewer sees (issue 16)
+
+
+def test_speaker_prefix_counts_in_reading_speed():
+    # 28 characters said in 1.2 s, then 3 s of silence: without the 19-character "Name: " the cue
+    # needs 1.65 s at 17 characters/s; with it, 2.8 s
+    name = "Intervenant Trois"
+    b = EpisodeBuilder()
+    b.turn(name, ["Bonjour", "à", "tous", "et", "bienvenue."], rate=0.22)
+    b.t += 3.0
+    b.turn("B", ["Merci."])
+    with_prefix = build_cues(b.words)
+    without = build_cues(b.words, CueOptions(speaker_prefix=False))
+    c, d = with_prefix[0], without[0]
+    assert c.text.replace("\n", " ") == d.text == "Bonjour à tous et bienvenue."
+    shown = len(name) + 2 + len(c.text.replace("\n", ""))
+    assert shown / (c.end - c.start) <= OPTS.max_cps + 1e-6
+    assert len(d.text) / (d.end - d.start) <= OPTS.max_cps + 1e-6
+    assert c.end - c.start > d.end - d.start + 1.0  # the prefix bought reading time
+    assert prefix_lengths(with_prefix, OPTS)[:2] == [len(name) + 2, 3]
+    assert prefix_lengths(without, CueOptions(speaker_prefix=False)) == [0, 0]
+
+
+def test_prefix_is_read_before_the_voice_when_the_speech_is_fast():
+    # the name's cue would read over the ceiling from the first word on: it shows up to the time
+    # reading the name takes earlier, in the silence before the turn
+    b = EpisodeBuilder()
+    b.turn("A", ["Bien."])
+    b.t += 2.0
+    b.turn("Monde Numérique", "donc je précise qu'elle est filiale également du groupe".split()
+           + [("pause", 0.02)] + "Iliad qui a beaucoup investi".split(), rate=0.15, gap=0.0)
+    cues = build_cues(b.words)
+    c = cues[1]
+    first = c.words[0]
+    assert c.start < first.start  # shown before the voice
+    assert first.start - c.start <= (len("Monde Numérique") + 2) / OPTS.max_cps + 1e-6
+    assert c.start >= cues[0].end + OPTS.min_gap - 1e-6
+
+
+def _fast_stretch():
+    """A fast reader (~24 characters/s over the words) whose sentence end falls so that cutting
+    there leaves a crammed cue beside a flash."""
+    words = ("il a ajouté qu'on ne devrait cependant pas leur demander d'assumer. des obligations "
+             "nouvelles").split()
+    b = EpisodeBuilder()
+    b.turn("L", words, rate=0.16, gap=0.0)
+    return b
+
+
+def _all_cuts(units, opts, prefix, after, ceiling):
+    n = len(units)
+    for mask in itertools.product([False, True], repeat=n - 1):
+        cuts = [0] + [k + 1 for k in range(n - 1) if mask[k]] + [n]
+        worst, total = 0.0, 0.0
+        for i, j in zip(cuts, cuts[1:]):
+            pre = prefix if i == 0 else 0
+            lay = _layout([u.text for u in units[i:j]], opts, pre)
+            if lay is None:
+                break
+            chars = pre + len(" ".join(u.text for u in units[i:j]))
+            e, c = _cue_cost(units, i, j, chars, lay, opts, after, ceiling, pre)
+            worst, total = max(worst, e), total + c
+        else:
+            yield cuts, worst, total
+
+
+def test_worst_cue_is_minimised_before_the_summed_cost():
+    b = _fast_stretch()
+    units = _units(b.words)
+    opts = CueOptions(speaker_prefix=False)
+    ceiling = 20.0  # held low so that no cut keeps every cue under it
+    cuts = list(_all_cuts(units, opts, 0, units[-1].end + 0.3, ceiling))
+    best_worst = min(w for _, w, _ in cuts)
+    cheapest = min(cuts, key=lambda x: x[2])
+    # a summed cost alone crams 13 words into one cue and flashes "nouvelles"
+    assert best_worst > 0 and cheapest[1] > best_worst + 1.0 and cheapest[0][-2] == len(units) - 1
+    groups = _segment(units, opts, 0, units[-1].end + 0.3, ceiling)
+    chosen = [g[0] for g in groups] + [len(units)]
+    worst = next(w for c, w, _ in cuts if c == chosen)
+    assert worst <= best_worst + 0.25 + 1e-9  # the worst cue within one step of the best reachable
+
+
+def test_ceiling_follows_each_speakers_own_rate():
+    b = EpisodeBuilder()
+    slow = "nous avons pris le temps de bien poser chaque mot de cette phrase".split()
+    fast = ("et moi je parle beaucoup plus vite que lui parce que le temps presse et que nous avons "
+            "encore bien des choses à dire avant la fin").split()
+    b.turn("Lent", slow, rate=0.45, gap=0.05)
+    b.t += 0.3
+    b.turn("Vite", fast, rate=0.13, gap=0.0)
+    b.t += 0.1
+    b.turn("Lent", ["Bien."])
+    rates = word_rates(b.words)
+    for spk in ("Lent", "Vite"):  # characters of the timed words, spaces included, over their time
+        ws = [w for w in b.words if w.token.speaker == spk]
+        chars = sum(len(w.token.text) for w in ws) + len(ws) - 1
+        assert rates[spk] == pytest.approx(chars / sum(w.end - w.start for w in ws))
+    assert rates["Lent"] < 16 and 1.25 * rates["Vite"] > 20
+    assert OPTS.ceiling(rates["Lent"]) == 20.0
+    assert OPTS.ceiling(rates["Vite"]) == pytest.approx(1.25 * rates["Vite"])
+    cues = build_cues(b.words)
+    check_hard_rules(cues, b.words)
+    pre = prefix_lengths(cues, OPTS)
+    speeds = {k: (len(c.text.replace("\n", "")) + pre[k]) / (c.end - c.start) for k, c in enumerate(cues)}
+    assert any(v > 20 for k, v in speeds.items() if cues[k].speaker == "Vite")  # its speech is faster
+    for k, c in enumerate(cues):
+        assert speeds[k] <= OPTS.ceiling(rates[c.speaker]) + 1e-6, (c.text, speeds[k])
