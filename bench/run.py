@@ -606,6 +606,11 @@ def render(cases_data: dict | None, scale_data: dict | None) -> str:
     synth = _load_json(RESULTS / "synth.json")
     if synth:
         L += [""] + render_synth(synth)
+    subtitles = _load_json(RESULTS / "subtitles.json")
+    if subtitles:
+        from bench import subtitles as subtitles_mod
+
+        L += [""] + subtitles_mod.render(subtitles)
     verdict = _load_json(RESULTS / "verdict.json")
     if verdict:
         from bench import fit_verdict
