@@ -13,7 +13,7 @@ from aligner import verdict as verdict_mod
 from aligner.verdict import Verdict
 from aligner.forced import RivalFit, Rival, WordFit
 from aligner.normalize import name_like, norm_token
-from aligner.plan import Gap, Plan, make_plan
+from aligner.plan import Gap, Plan, SqueezedRun, make_plan
 from aligner.transcript import parse_transcript
 from aligner.types import HeardWord
 
@@ -316,6 +316,21 @@ def test_structural_omission_sentence(tr):
     assert m.heard_text == "" and m.evidence["words"] == 5
     assert m.evidence["features"]["omission"] == 1.0
     assert m.evidence["features"]["log_words"] == pytest.approx(math.log(6))
+
+
+def test_structural_omission_carries_how_it_was_squeezed(tr):
+    # A run forced alignment squeezed against a window's edge: the rules alone would not have
+    # reported it; its features say so, for the verdict to weigh.
+    run = [13, 14, 15, 16, 17]
+    spoken = [i for i in range(len(tr.tokens)) if i not in run]
+    times = {i: (i * 0.3, i * 0.3 + 0.25) for i in spoken}
+    plan = _plan(tr, spoken, [run], [])
+    plan.squeezed[13] = SqueezedRun(run, sure=False, at_edge=True, against_gap=False,
+                                    sentences=False, squeeze=0.1)
+    f = structural(tr, plan, [], times, "fr")[0].evidence["features"]
+    assert (f["squeezed"], f["squeezed_unsure"], f["window_edge"], f["squeeze"]) == (1.0, 1.0, 1.0, 0.1)
+    plain = structural(tr, _plan(tr, spoken, [run], []), [], times, "fr")[0].evidence["features"]
+    assert (plain["squeezed"], plain["window_edge"]) == (0.0, 0.0)
 
 
 def test_structural_short_omissions_get_word_categories(tr):

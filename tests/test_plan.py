@@ -8,8 +8,8 @@ import pytest
 
 from aligner.forced import MAX_WINDOW_S, Window, WordFit
 from aligner.normalize import norm_token
-from aligner.plan import (Gap, Plan, _n_units, edge_speech, make_plan, recut_windows, squeezed_runs,
-                          stretched_words)
+from aligner.plan import (Gap, Plan, _n_units, edge_speech, make_plan, recut_windows,
+                          squeezed_candidates, squeezed_runs, stretched_words)
 from aligner.transcript import parse_transcript
 from aligner.types import HeardWord
 
@@ -310,6 +310,22 @@ def test_squeezed_interior_run_found():
 def test_squeezed_run_at_window_edge_ignored(short):
     plan, fits, tokens = _squeeze_setup(20, short)
     assert squeezed_runs(plan, fits, tokens) == []
+
+
+@pytest.mark.parametrize("short", [range(0, 6), range(14, 20)])
+def test_squeezed_run_at_window_edge_is_a_candidate_for_the_verdict(short):
+    # The rules drop it (a wrong cut may explain it); the verdict still gets to weigh it, with
+    # what it knows: against a window's edge, squeezed to a fraction of the time it needs.
+    plan, fits, tokens = _squeeze_setup(20, short)
+    [c] = squeezed_candidates(plan, fits, tokens)
+    assert c.tokens == list(short) and not c.sure and c.at_edge and not c.against_gap
+    assert c.squeeze < 0.25
+
+
+def test_squeezed_interior_run_is_sure():
+    plan, fits, tokens = _squeeze_setup(20, range(7, 13))
+    [c] = squeezed_candidates(plan, fits, tokens)
+    assert c.sure and not c.at_edge and c.squeeze < 0.25
 
 
 def test_squeezed_run_too_short_ignored():
