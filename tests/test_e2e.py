@@ -81,7 +81,9 @@ def test_subtitles_parse_with_independent_readers(aligned):
     out, _ = aligned
     subs = list(srt.parse((out / "fleurs-2clips.srt").read_text(encoding="utf-8")))
     assert subs and subs[0].content.startswith("Lecteur 2: le même mois")
-    assert abs(subs[0].start.total_seconds() - EDGES[0][0]) <= 0.25
+    # the name may show before the voice, for at most the time reading it takes (17 characters/s)
+    lead = len("Lecteur 2: ") / 17
+    assert -lead - 0.25 <= subs[0].start.total_seconds() - EDGES[0][0] <= 0.25
     for a, b in zip(subs, subs[1:]):
         assert a.end <= b.start
     vtt = webvtt.read(str(out / "fleurs-2clips.vtt"))
