@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import OutputError, PodalignError
+from .errors import PodalignError
 
 FORMATS = ("srt", "vtt", "json", "podcast-json", "txt")
 
@@ -91,88 +91,184 @@ def _language_code(ctx, param, value: str | None) -> str | None:
     return code
 
 
+def _episode_options(f):
+    """The options ``align`` and ``batch`` share (what decides the files written)."""
+    opts = [
+        click.option("--language", default=None, callback=_language_code,
+                     help="Language code (fr, en, ...); if omitted, read from the transcript's "
+                          "words, else detected from the audio."),
+        click.option("--model", default="base", show_default=True,
+                     help="'base' (bundled), a size name or hub id, or a local CTranslate2 folder."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
+                     show_default=True),
+        click.option("--compute-type",
+                     type=click.Choice(["auto", "int8", "int8_float16", "float16", "float32"]),
+                     default="auto", show_default=True),
+        click.option("--formats", default="srt,vtt,json", show_default=True,
+                     help=f"Comma-separated, from: {','.join(FORMATS)}."),
+        click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+                     help="Hide flags below this confidence (default 0.5)."),
+        click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True),
+        click.option("--max-lines", type=click.IntRange(1, 4), default=2, show_default=True),
+        click.option("--max-cps", type=click.FloatRange(5, 40), default=17.0, show_default=True,
+                     help="Reading speed a cue aims for, characters per second."),
+        click.option("--word-timing", is_flag=True, help="Word timestamps inside VTT cues (karaoke)."),
+        click.option("--no-speaker-prefix", is_flag=True, help="No 'Name:' prefix in SRT cues."),
+        click.option("--no-review", is_flag=True, help="Do not write the HTML review page."),
+        click.option("--names", "names_file", type=click.Path(dir_okay=True, path_type=str),
+                     default=None,
+                     help="File of names and terms you know are right, one per line (UTF-8, '#' "
+                          "comments): recognition hotwords, and published names that sound like "
+                          "one but are spelled otherwise are flagged."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar, report or summary."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _settings(language, model, device, compute_type, formats, min_confidence, max_chars,
+              max_lines, max_cps, word_timing, no_speaker_prefix, no_review, names_file):
+    """The command line's options as ``episode.Settings``; a bad --formats is a usage error."""
+    from .episode import Settings, parse_formats
+    from .pipeline import DEFAULT_MIN_CONFIDENCE
+
+    try:
+        fmts = parse_formats(formats)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--formats") from None
+    return Settings(model=model, device=device, compute_type=compute_type, language=language,
+                    formats=fmts,
+                    min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence,
+                    max_chars=max_chars, max_lines=max_lines, max_cps=max_cps,
+                    word_timing=word_timing, speaker_prefix=not no_speaker_prefix,
+                    review=not no_review, names_file=names_file)
+
+
+def fail(e: BaseException, progress=None) -> None:
+    """Exit as the README's table says: one line on stderr, never a traceback (unless
+    PODALIGN_DEBUG asks for one)."""
+    if progress is not None:
+        progress.done()
+    if isinstance(e, PodalignError):
+        click.echo(f"podalign: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    if isinstance(e, KeyboardInterrupt):
+        click.echo("podalign: interrupted", err=True)
+        sys.exit(130)
+    if os.environ.get("PODALIGN_DEBUG"):
+        raise e
+    first = (str(e).splitlines() or [""])[0]
+    click.echo(f"podalign: internal error: {type(e).__name__}: {first} "
+               "(set PODALIGN_DEBUG=1 for the traceback, and please report it)", err=True)
+    sys.exit(1)
+
+
 @main.command()
 @click.argument("audio", type=click.Path(dir_okay=True, path_type=str))
 @click.argument("transcript", type=click.Path(dir_okay=True, path_type=str))
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), default=None,
               help="Folder for the outputs (default: beside the audio).")
-@click.option("--language", default=None, callback=_language_code,
-              help="Language code (fr, en, ...); if omitted, read from the transcript's words, "
-                   "else detected from the audio.")
-@click.option("--model", default="base", show_default=True,
-              help="'base' (bundled), a size name or hub id, or a local CTranslate2 folder.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--compute-type", type=click.Choice(["auto", "int8", "int8_float16", "float16", "float32"]),
-              default="auto", show_default=True)
-@click.option("--formats", default="srt,vtt,json", show_default=True,
-              help=f"Comma-separated, from: {','.join(FORMATS)}.")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
-              help="Hide flags below this confidence (default 0.5).")
-@click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True)
-@click.option("--max-lines", type=click.IntRange(1, 4), default=2, show_default=True)
-@click.option("--max-cps", type=click.FloatRange(5, 40), default=17.0, show_default=True,
-              help="Reading speed a cue aims for, characters per second.")
-@click.option("--word-timing", is_flag=True, help="Word timestamps inside VTT cues (karaoke).")
-@click.option("--no-speaker-prefix", is_flag=True, help="No 'Name:' prefix in SRT cues.")
-@click.option("--no-review", is_flag=True, help="Do not write the HTML review page.")
-@click.option("--names", "names_file", type=click.Path(dir_okay=True, path_type=str), default=None,
-              help="File of names and terms you know are right, one per line (UTF-8, '#' "
-                   "comments): recognition hotwords, and published names that sound like one "
-                   "but are spelled otherwise are flagged.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar, report or summary.")
-def align(audio, transcript, outdir, language, model, device, compute_type, formats, min_confidence,
-          max_chars, max_lines, max_cps, word_timing, no_speaker_prefix, no_review, names_file, quiet):
+@_episode_options
+def align(audio, transcript, outdir, quiet, **options):
     """Time TRANSCRIPT's words on AUDIO; write subtitles, JSON and a mismatch report."""
-    from .cues import CueOptions, build_cues  # heavy imports only once the arguments parse
-    from .names import read_names
-    from .output import write_outputs
-    from .pipeline import DEFAULT_MIN_CONFIDENCE, Options, align as run_align
+    from .episode import align_episode
 
-    fmts = [f.strip() for f in formats.split(",") if f.strip()]
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad:
-        raise click.BadParameter(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}",
-                                 param_hint="--formats")
-    min_conf = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
+    settings = _settings(**options)
     out = outdir if outdir is not None else Path(audio).resolve().parent
-    name = Path(audio).stem
     progress = BarProgress(quiet)
     try:
-        known = read_names(names_file) if names_file is not None else []
-        _check_outdir(out)
-        opts = Options(model=model, device=device, compute_type=compute_type, language=language,
-                       min_confidence=min_conf, names=known)
-        result = run_align(audio, transcript, opts, progress)
-        result.mismatches = [m for m in result.mismatches if m.confidence >= min_conf]
-        cue_opts = CueOptions(max_chars=max_chars, max_lines=max_lines, max_cps=max_cps,
-                              speaker_prefix=not no_speaker_prefix)
-        result.cues = build_cues(result.words, cue_opts, result.language, duration=result.duration)
-        written = write_outputs(result, out, name, fmts, word_timing=word_timing,
-                                speaker_prefix=not no_speaker_prefix, review=not no_review,
-                                audio_path=audio)
-    except PodalignError as e:
-        progress.done()
-        click.echo(f"podalign: error: {e}", err=True)
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        progress.done()
-        click.echo("podalign: interrupted", err=True)
-        sys.exit(130)
-    except Exception as e:  # a bug: one line for the user, the traceback on request
-        progress.done()
-        if os.environ.get("PODALIGN_DEBUG"):
+        result, written = align_episode(audio, transcript, out, Path(audio).stem, settings,
+                                        progress)
+    except BaseException as e:  # noqa: BLE001 - fail() sorts users' errors from bugs
+        if isinstance(e, SystemExit):
             raise
-        first = (str(e).splitlines() or [""])[0]
-        click.echo(f"podalign: internal error: {type(e).__name__}: {first} "
-                   "(set PODALIGN_DEBUG=1 for the traceback, and please report it)", err=True)
-        sys.exit(1)
+        fail(e, progress)
     if quiet:
         return
-    for line in report_lines(result, min_conf):
+    for line in report_lines(result, settings.min_confidence):
         click.echo(line)
     click.echo("\n" + summary_line(result))
     for p in written:
         click.echo(f"wrote {p}")
+
+
+def _term_as_interrupt() -> None:
+    """SIGTERM stops a batch like Ctrl-C: workers stopped, the catalogue written for what is
+    done (finished episodes are already in the state file)."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _manifest_language(value: str) -> str:
+    """A manifest's language cell, checked like --language; ValueError when Whisper lacks it."""
+    try:
+        return _language_code(None, None, value)
+    except click.BadParameter as e:
+        raise ValueError(e.message) from None
+
+
+@main.command()
+@click.argument("manifest", required=False, type=click.Path(dir_okay=True, path_type=str))
+@click.option("-o", "--outdir", type=click.Path(path_type=Path), required=True,
+              help="Catalogue folder: OUTDIR/<id>/ per episode, the state file, catalogue.csv "
+                   "and catalogue.html.")
+@click.option("--audio-dir", type=click.Path(path_type=str), default=None,
+              help="Instead of a manifest: audio files, paired with --transcript-dir by file stem.")
+@click.option("--transcript-dir", type=click.Path(path_type=str), default=None,
+              help="Transcripts paired with --audio-dir by file stem (default: the audio folder).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Local worker processes, one model each (default: as many as cores and "
+                   "memory allow).")
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              help="Threads per episode (default: cores / workers; with --ray, 1 per task).")
+@click.option("--ray", "ray_address", default=None, metavar="auto|ADDRESS|local",
+              help="Run the episodes as Ray tasks: 'auto' (RAY_ADDRESS or the running cluster), "
+                   "a cluster address, or 'local' (a throwaway cluster on this machine).")
+@click.option("--gpus-per-task", type=click.FloatRange(0.01, 64), default=None,
+              help="With --ray and --device cuda: GPUs per episode (default 1).")
+@click.option("--retry-failed", is_flag=True, help="Run episodes that failed before again.")
+@_episode_options
+def batch(manifest, outdir, audio_dir, transcript_dir, workers, threads, ray_address,
+          gpus_per_task, retry_failed, quiet, **options):
+    """Align a catalogue: MANIFEST (CSV or JSON Lines: audio, transcript, optional language,
+    names, id) or --audio-dir/--transcript-dir paired by file stem.  Each episode is written to
+    OUTDIR/<id>/ as `align` writes it; running it again skips what is done and unchanged.
+    Exit 10 when any episode failed."""
+    from .batch import BatchOptions, run_batch
+    from .manifest import pair_folders, read_manifest
+
+    if (manifest is None) == (audio_dir is None):
+        raise click.UsageError("give a MANIFEST or --audio-dir (with --transcript-dir), not both")
+    if transcript_dir is not None and audio_dir is None:
+        raise click.UsageError("--transcript-dir goes with --audio-dir")
+    settings = _settings(**options)
+    _term_as_interrupt()
+    try:
+        if manifest is not None:
+            cat = read_manifest(manifest, _manifest_language)
+        else:
+            cat = pair_folders(audio_dir, transcript_dir or audio_dir)
+        if cat.unpaired and not quiet:
+            click.echo(f"podalign: {len(cat.unpaired)} file(s) not paired (no file of the same "
+                       f"name on the other side): {', '.join(cat.unpaired)}", err=True)
+        opts = BatchOptions(workers=workers, threads=threads, ray=ray_address,
+                            gpus_per_task=gpus_per_task, retry_failed=retry_failed, quiet=quiet)
+        res = run_batch(cat, outdir, settings, opts)
+    except BaseException as e:  # noqa: BLE001 - fail() sorts users' errors from bugs
+        if isinstance(e, SystemExit):
+            raise
+        fail(e)
+    if not quiet:
+        click.echo(f"{len(cat.episodes)} episode(s): {res.done} done, {res.failed} failed"
+                   f"{f', {res.pending} not run' if res.pending else ''} ({res.ran} run now, "
+                   f"{res.skipped} already up to date; {res.seconds:.0f} s); "
+                   f"see {Path(outdir) / 'catalogue.html'}")
+    sys.exit(res.exit_code)
 
 
 def _counts(keys) -> str:
@@ -192,12 +288,3 @@ def summary_line(result) -> str:
             f"{f' ({why})' if why else ''}, {len(result.unspoken)} unspoken header span(s), "
             f"flags: {flags} ({result.timings.get('total', 0):.0f} s, "
             f"{result.device}/{result.compute_type})")
-
-
-def _check_outdir(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create output folder {out}: {e.strerror or e}") from e
-    if not os.access(out, os.W_OK):
-        raise OutputError(f"output folder is not writable: {out}")

@@ -50,3 +50,21 @@ class DeviceUnavailable(PodalignError):
     """CUDA was asked for but CTranslate2 sees no GPU."""
 
     exit_code = 9
+
+
+class ManifestError(PodalignError):
+    """``podalign batch``: the manifest or the folders to pair cannot give a list of episodes
+    (missing column, bad line, two episodes with one id, nothing to pair)."""
+
+    exit_code = 11
+
+
+class RayUnavailable(PodalignError):
+    """``podalign batch --ray``: Ray is not installed, or the cluster cannot be reached."""
+
+    exit_code = 12
+
+
+# Not an exception: ``podalign batch`` ran every episode it could, and at least one failed (each
+# failure is in OUTDIR's state file and catalogue with its own exit code and message).
+EPISODES_FAILED = 10

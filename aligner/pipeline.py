@@ -269,7 +269,9 @@ def run_alignment(
 
 
 def align(audio_path: str, transcript_path: str, opts: Options | None = None,
-          progress: Progress | None = None) -> Alignment:
+          progress: Progress | None = None, loaded: tuple | None = None) -> Alignment:
+    """``loaded``: what ``model.load`` returned for these options, when the caller keeps a model
+    across episodes (``podalign batch`` loads it once per worker); else it is loaded here."""
     opts = opts or Options()
     progress = progress or Progress()
     timings: dict[str, float] = {}
@@ -283,8 +285,8 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     timings["decode"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    model, spec, device, compute_type = model_mod.load(opts.model, opts.device, opts.compute_type,
-                                                       opts.cpu_threads)
+    model, spec, device, compute_type = loaded or model_mod.load(opts.model, opts.device,
+                                                                 opts.compute_type, opts.cpu_threads)
     timings["load_model"] = time.perf_counter() - t
 
     language = (opts.language or transcript.language_hint

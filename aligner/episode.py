@@ -1,0 +1,85 @@
+"""One episode, start to files: what ``podalign align`` does, and what each ``podalign batch``
+worker does for each episode of a catalogue (locally or as a Ray task), so both write the same.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+FORMATS = ("srt", "vtt", "json", "podcast-json", "txt")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options ``align`` and ``batch`` share: everything that decides what is written.
+
+    Plain values only: it crosses process boundaries (a local worker, a Ray task)."""
+
+    model: str = "base"
+    device: str = "auto"
+    compute_type: str = "auto"
+    language: str | None = None
+    formats: tuple[str, ...] = ("srt", "vtt", "json")
+    min_confidence: float = 0.5
+    max_chars: int = 42
+    max_lines: int = 2
+    max_cps: float = 17.0
+    word_timing: bool = False
+    speaker_prefix: bool = True
+    review: bool = True
+    names_file: str | None = None
+
+    def key(self) -> dict:
+        """What a finished episode was made with, as the state file's JSON holds it (lists, not
+        tuples): another key means its files are stale."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"srt,vtt"`` -> ("srt", "vtt"); ValueError naming the unknown ones."""
+    fmts = tuple(f.strip() for f in text.split(",") if f.strip())
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad:
+        raise ValueError(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    return fmts
+
+
+def align_episode(audio: str, transcript: str, outdir: Path, name: str, settings: Settings,
+                  progress=None, loaded: tuple | None = None, cpu_threads: int = 0):
+    """Align, build the cues, write the files (atomically, see ``output``).
+
+    Returns (the alignment, its flags at or above the bar, the paths written).  ``loaded`` is a
+    model kept by the caller (``model.load``'s tuple); ``PodalignError`` for a user's error."""
+    from .cues import CueOptions, build_cues  # heavy imports only once there is work
+    from .names import read_names
+    from .output import write_outputs
+    from .pipeline import Options, align as run_align
+
+    known = read_names(settings.names_file) if settings.names_file is not None else []
+    check_outdir(outdir)
+    opts = Options(model=settings.model, device=settings.device,
+                   compute_type=settings.compute_type, language=settings.language,
+                   min_confidence=settings.min_confidence, names=known, cpu_threads=cpu_threads)
+    result = run_align(audio, transcript, opts, progress, loaded)
+    result.mismatches = [m for m in result.mismatches if m.confidence >= settings.min_confidence]
+    cue_opts = CueOptions(max_chars=settings.max_chars, max_lines=settings.max_lines,
+                          max_cps=settings.max_cps, speaker_prefix=settings.speaker_prefix)
+    result.cues = build_cues(result.words, cue_opts, result.language, duration=result.duration)
+    written = write_outputs(result, outdir, name, list(settings.formats),
+                            word_timing=settings.word_timing,
+                            speaker_prefix=settings.speaker_prefix, review=settings.review,
+                            audio_path=audio)
+    return result, written
+
+
+def check_outdir(out: Path) -> None:
+    import os
+
+    from .errors import OutputError
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create output folder {out}: {e.strerror or e}") from e
+    if not os.access(out, os.W_OK):
+        raise OutputError(f"output folder is not writable: {out}")
