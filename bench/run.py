@@ -611,6 +611,11 @@ def render(cases_data: dict | None, scale_data: dict | None) -> str:
         from bench import subtitles as subtitles_mod
 
         L += [""] + subtitles_mod.render(subtitles)
+    catalogue = _load_json(RESULTS / "catalogue.json")
+    if catalogue:
+        from bench import catalogue as catalogue_mod
+
+        L += [""] + catalogue_mod.render(catalogue)
     verdict = _load_json(RESULTS / "verdict.json")
     if verdict:
         from bench import fit_verdict
