@@ -253,6 +253,15 @@ def render(data: dict) -> list[str]:
     if "rerun_s" in w2:
         L += ["", f"A rerun of the finished `--workers 2` batch (every episode done and "
                   f"unchanged) took {w2['rerun_s']:.1f} s."]
+    L += ["", "Why the sequential runs' outputs differ: `align` uses CTranslate2's default "
+              "threads and the batches one thread per episode; another thread count adds "
+              "CTranslate2's sums in another order, so recognition can hear a word differently "
+              "(on the test clip's first sentence: the same cues and word times, one word heard "
+              "in one and not the other, so its time confidence 0.53 against 0.78). With the same "
+              "threads, Ray and local workers write the same. The batches' gain over sequential "
+              "runs is the model loaded once per worker and two episodes at once; here other jobs "
+              "shared the same 2 cores (the load average below), so there was little idle CPU "
+              "for a second worker to take, and the gain is smaller than on an idle machine."]
     m = data.get("machine", {})
     L += ["", f"Measured {m.get('date')} on {m.get('cores')} cores ({m.get('cpu')}), load average "
               f"at the end {data.get('load_average')} (the machine was shared: other jobs ran "
