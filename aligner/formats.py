@@ -290,11 +290,12 @@ def summary(alignment: Alignment) -> dict:
 
 
 def alignment_dict(alignment: Alignment) -> dict:
-    text = alignment.transcript.text if alignment.transcript else ""
+    tr = alignment.transcript
+    shown = tr.shown if tr else (lambda a, b: "")  # a web page's text without its markup
     words = []
     for w in spoken_words(alignment):
         d = {
-            "text": w.token.text,
+            "text": shown(w.token.char_start, w.token.char_end) if tr else w.token.text,
             "start": w.start,
             "end": w.end,
             "char_start": w.token.char_start,
@@ -319,7 +320,7 @@ def alignment_dict(alignment: Alignment) -> dict:
         "words": words,
         "cues": [{"start": c.start, "end": c.end, "speaker": c.speaker, "text": c.text} for c in alignment.cues],
         "mismatches": [mismatch_dict(m) for m in alignment.mismatches],
-        "unspoken": [{"char_start": a, "char_end": b, "text": text[a:b]} for a, b in (alignment.unspoken or [])],
+        "unspoken": [{"char_start": a, "char_end": b, "text": shown(a, b)} for a, b in (alignment.unspoken or [])],
         "heard": [{"text": h.text, "start": h.start, "end": h.end, "probability": h.probability}
                   for h in alignment.heard],
     }

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field, replace
 
@@ -19,6 +20,7 @@ from . import cache
 from . import model as model_mod
 from . import names as names_mod
 from .errors import TranscriptMismatch
+from .flags import _context as flags_context
 from .flags import (TextIndex, could_pass, decide, decide_variants, evidence, omission_probability, regions, rivals,
                     spelling_variants, structural)
 from .forced import ForcedAligner, Rival, WordFit, align_windows
@@ -101,6 +103,22 @@ def _time_confidence(f: WordFit, heard: bool) -> float:
     # can sit a word away.
     support = 1.0 / (1.0 + np.exp(-(f.pmi - 0.5) * 1.5))
     return round(float(min(1.0, 0.35 + 0.4 * support + (0.25 if heard else 0.0))), 3)
+
+
+def _as_shown(transcript: Transcript, m):
+    """A flag on a web page quotes the page as its reader sees it: the flag code cuts the
+    quote and its context from the file's text, which holds the markup between words."""
+    if m.char_start is None:
+        return m
+    a, b = m.char_start, m.char_end
+
+    def seen(x: int, y: int) -> str:  # blanked markup read as one space, as a browser shows it
+        return re.sub(r"[ \t]*\n[ \t]*", "\n", re.sub(r"[ \t]+", " ", transcript.shown(x, y)))
+
+    # 400 file characters hold the context's 30 visible ones unless the markup is very dense.
+    left, quote, right = seen(max(0, a - 400), a), seen(a, b), seen(b, b + 400)
+    return replace(m, transcript_text=" ".join(quote.split()),
+                   context=flags_context(left + quote + right, len(left), len(left) + len(quote)))
 
 
 def _in_gap(w: HeardWord, gaps) -> bool:
@@ -261,6 +279,8 @@ def run_alignment(
             for w in words:
                 if m.char_start <= w.token.char_start < m.char_end:
                     w.heard = m.heard_text
+    if transcript.markup:
+        mism = [_as_shown(transcript, m) for m in mism]
     never_said = set(plan.unspoken_lines)
     unspoken = [(line.label[1] if line.label else line.char_start, line.char_end)
                 for line in transcript.lines if line.index in never_said]

@@ -60,7 +60,6 @@ def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
 def _transcript_html(al: Alignment) -> tuple[str, int]:
     """The transcript as paragraphs of word spans; returns (html, number of timed word spans)."""
     tr = al.transcript
-    text = tr.text
     by_token: dict[int, TimedWord] = {w.token.index: w for w in al.words}
     unspoken = list(al.unspoken or [])
     # mismatches per token, insertion markers before a token (by time)
@@ -116,11 +115,11 @@ def _transcript_html(al: Alignment) -> tuple[str, int]:
         label = line.label
         for tok in toks:
             if label and label[0] >= pos and label[1] <= tok.char_start:
-                out.append(_e(text[pos:label[0]]))
-                out.append(f'<span class="spk">{_e(text[label[0]:label[1]])}</span>')
+                out.append(_e(tr.shown(pos, label[0])))
+                out.append(f'<span class="spk">{_e(tr.shown(label[0], label[1]))}</span>')
                 pos = label[1]
                 label = None
-            out.append(_e(text[pos:tok.char_start]))
+            out.append(_e(tr.shown(pos, tok.char_start)))
             for k in insert_before.get(tok.index, []):
                 out.append(ins_marker(k))
             w = by_token.get(tok.index)
@@ -150,13 +149,13 @@ def _transcript_html(al: Alignment) -> tuple[str, int]:
                     pub, heard = _flag_label(m)
                     attrs.append(f'title="{_e(m.kind)} ({_e(m.category)}): heard {_e(heard)}"')
             out.append(f'<span class="{" ".join(classes)}" {" ".join(attrs)}>'.replace(" >", ">")
-                       + _e(text[tok.char_start:tok.char_end]) + "</span>")
+                       + _e(tr.shown(tok.char_start, tok.char_end)) + "</span>")
             pos = tok.char_end
         if label and label[0] >= pos:
-            out.append(_e(text[pos:label[0]]))
-            out.append(f'<span class="spk">{_e(text[label[0]:label[1]])}</span>')
+            out.append(_e(tr.shown(pos, label[0])))
+            out.append(f'<span class="spk">{_e(tr.shown(label[0], label[1]))}</span>')
             pos = label[1]
-        out.append(_e(text[pos:line.char_end]))
+        out.append(_e(tr.shown(pos, line.char_end)))
         out.append("</p>")
         paras.append("".join(out))
     if trailing_inserts:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from . import nonspeech, normalize
+from . import nonspeech, normalize, webpage
 from .errors import InputNotFound, TranscriptError
 from .types import Line, Token, Transcript
 
@@ -321,13 +321,20 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
       counts when it looks like a name and, if recurring labels exist, comes after the first one.
     - A line without a label continues the previous speaker.  Lines before the first label have
       speaker None and ``header=True``; with no labels at all, nothing is header.
+    - A web page (``webpage.looks_like_html``) is read as its reader sees it: block elements end
+      lines, markup, scripts and styles are blanks; offsets remain offsets into ``text``.
     - Tokens are whitespace-separated chunks after the label; chunks with no letter or digit
       ("?", "«", "—", emoji) are glued to the previous token of the line, else to the next one,
       and dropped only when the line has no word.
     """
-    said = nonspeech.mask(text)  # same offsets; time stamps and sound notes are blanks
+    # A web page is read as what its reader sees: markup blanked, block elements ending lines,
+    # all at the page's own offsets (webpage.markup_free), so offsets stay offsets into the file.
+    page = webpage.markup_free(text) if webpage.looks_like_html(text) else ""
+    said = nonspeech.mask(page or text)  # same offsets; time stamps and sound notes are blanks
     spans = _split_lines(said)
-    labels = _find_labels(spans, said, text)
+    if page:  # a line starts at its first visible character, not at the blanked tag before it
+        spans = [(e - len(said[s:e].lstrip()), e) for s, e in spans]
+    labels = _find_labels(spans, said, page or text)
     any_label = bool(labels)
     speakers: list[str] = []
     canonical: dict[str, str] = {}
@@ -370,4 +377,5 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
                                 norm=normalize.norm_token(said[cs:ce_], language),
                                 speaker=line_speaker, line=li, header=header))
     return Transcript(text=text, encoding=encoding, language_hint=language, lines=lines,
-                      tokens=tokens, speakers=speakers, said=said if said != text else "")
+                      tokens=tokens, speakers=speakers, said=said if said != text else "",
+                      markup=page)

@@ -53,6 +53,17 @@ class Transcript:
     # ``text`` with what is not meant to be said (time stamps, "[Musique]", "(rires)") blanked
     # out, same offsets (see nonspeech.mask); empty when nothing was masked.
     said: str = ""
+    # A web page's ``text`` with its markup blanked, same offsets (see webpage.markup_free);
+    # empty for a text file.  What outputs show of the page is read through it (``shown``).
+    markup: str = ""
+
+    def shown(self, a: int, b: int) -> str:
+        """The published text between offsets ``a`` and ``b`` as a reader sees it: for a web
+        page without markup and with character references read; for a text file, as written."""
+        if not self.markup:
+            return self.text[a:b]
+        piece = self.markup[a:b]
+        return html.unescape(piece) if "&" in piece else piece
 
     def spoken_text(self, token: Token) -> str:
         """What of ``token`` is said: its text without sound notes glued to it ("tous (rires)."

@@ -1,0 +1,65 @@
+"""Inputs as they arrive (issue #17): each form of the test clip gives the clean run's flags.
+
+Real model on tests/data/fleurs-2clips.*; recognition of the same audio is cached between runs,
+so each extra form costs mostly its alignment."""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from conftest import DATA, digest, run_cli
+
+pytestmark = pytest.mark.e2e
+
+AUDIO, TEXT = DATA / "fleurs-2clips.ogg", DATA / "fleurs-2clips.txt"
+
+
+def _run(tmp, audio, transcript, *formats):
+    before = digest(audio), digest(transcript)
+    out = tmp / "out"
+    res = run_cli("align", str(audio), str(transcript), "-o", str(out), "--formats",
+                  ",".join(formats or ("json",)))
+    assert (digest(audio), digest(transcript)) == before, "inputs must never be modified"
+    return res, out
+
+
+def _flags(out):
+    data = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
+    return data, sorted((m["kind"], m["category"], m["transcript_text"], m["heard_text"])
+                        for m in data["mismatches"])
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    res, out = _run(tmp_path_factory.mktemp("clean"), AUDIO, TEXT)
+    assert res.returncode == 0, res.stderr
+    return _flags(out)
+
+
+def test_a_web_page_gives_the_clean_flags_and_no_markup(clean, tmp_path):
+    lines = [ln for ln in TEXT.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    body = "".join(f"<p>{html.escape(ln).replace('é', '&eacute;')}</p>" for ln in lines)
+    page = tmp_path / "episode.html"
+    page.write_text("<!DOCTYPE html><html><head><title>Episode</title><style>p{margin:0}</style>"
+                    "</head><body><script>var s = '</p><p>Lecteur 9 : rien';</script>"
+                    f"<article>{body}</article></body></html>\n", encoding="utf-8")
+    res, out = _run(tmp_path, AUDIO, page, "srt", "vtt", "json", "podcast-json", "txt")
+    assert res.returncode == 0, res.stderr
+    data, flags = _flags(out)
+    assert flags == clean[1]
+    assert data["summary"]["timed_words"] == data["summary"]["words"] == 43
+    source = page.read_text(encoding="utf-8")
+    for w in data["words"]:  # offsets into the page as given; the text as a reader sees it
+        assert html.unescape(source[w["char_start"]:w["char_end"]]) == w["text"]
+    assert [u["text"] for u in data["unspoken"]] == [u["text"] for u in clean[0]["unspoken"]]
+    markup = re.compile(r"</?(p|article|script|style|b)>|&eacute;|&lt;p|Lecteur 9")
+    for f in out.iterdir():
+        text = f.read_text(encoding="utf-8")
+        found = markup.search(text)
+        if f.name.endswith(".review.html"):  # itself HTML: the page's markup would be escaped
+            found = re.search(r"&lt;/?[a-z]|&amp;[a-z]+;|Lecteur 9", text)
+        assert not found, (f.name, found)
+    assert "</p>" not in res.stdout
