@@ -3,6 +3,7 @@ resampled to 16 kHz mono float32, the rate Whisper works at."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,10 +23,37 @@ def check_readable(path: str, what: str) -> None:
         raise InputNotFound(f"{what} is not readable: {path}")
 
 
-def _decode_stream(path: str) -> np.ndarray:
-    """Decode and resample frame by frame into one float32 array sized from the container's
+@dataclass(frozen=True)
+class Damage:
+    """A stretch of the file that could not be decoded, kept as silence: ``start``/``end`` in
+    seconds on the decoded timeline (later audio keeps its own times)."""
+
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Decoded:
+    samples: np.ndarray  # 16 kHz mono float32
+    damaged: tuple[Damage, ...] = ()
+    stopped: str = ""  # why decoding ended before the file did ("" when it reached the end)
+
+
+def _decode_stream(path: str) -> Decoded:
+    """Decode and resample packet by packet into one float32 array sized from the container's
     duration (grown if that was short): about 4 bytes a sample at the peak, where
-    faster-whisper's ``decode_audio`` holds an int16 buffer and two float32 copies (10)."""
+    faster-whisper's ``decode_audio`` holds an int16 buffer and two float32 copies (10).
+
+    A packet the decoder refuses (a damaged frame, zeroed bytes) is skipped and the time it
+    would have played is kept as silence, so what follows stays at its own time: the demuxer
+    numbers the packets after a damaged stretch as if nothing had been lost (an MP3 with 4 kB
+    zeroed gives one 4224-byte packet lasting one frame), so that time is read from the packet's
+    size at the stream's bit rate (exact for constant bit rate, near for variable), never less
+    than the packet's own duration.  When the demuxer itself gives up, what was decoded is kept."""
     import av
 
     with av.open(path, metadata_errors="ignore") as container:
@@ -33,37 +61,85 @@ def _decode_stream(path: str) -> np.ndarray:
         if stream is None:
             raise ValueError("no audio stream")
         seconds = float(container.duration) / 1e6 if container.duration else 60.0
-        out = np.empty(int(seconds * SAMPLE_RATE) + SAMPLE_RATE, dtype=np.float32)
+        bit_rate = stream.bit_rate or container.bit_rate or 0
+        out = np.zeros(int(seconds * SAMPLE_RATE) + SAMPLE_RATE, dtype=np.float32)
         n = 0
+        damaged: list[Damage] = []
+        stopped = ""
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
 
+        def grow(size: int) -> None:
+            nonlocal out
+            if size > out.size:  # the container under-stated its length
+                out = np.concatenate([out, np.zeros(max(out.size // 2, size - out.size), np.float32)])
+
         def put(frames) -> None:
-            nonlocal out, n
+            nonlocal n
             for f in frames:
                 pcm = f.to_ndarray().reshape(-1)
-                if n + pcm.size > out.size:  # the container under-stated its length
-                    out = np.resize(out, max(out.size * 3 // 2, n + pcm.size))
+                grow(n + pcm.size)
                 out[n:n + pcm.size] = pcm
                 n += pcm.size
 
-        for frame in container.decode(stream):
-            frame.pts = None  # let the resampler count samples itself (gaps in pts break it)
-            put(resampler.resample(frame))
+        def lose(packet) -> None:
+            nonlocal n
+            lost = float(packet.duration * packet.time_base) if packet.duration else 0.0
+            if bit_rate:
+                lost = max(lost, packet.size * 8 / bit_rate)
+            gap = int(round(lost * SAMPLE_RATE))
+            grow(n + gap)  # already zeros: silence
+            t0 = n / SAMPLE_RATE
+            if damaged and abs(damaged[-1].end - t0) < 1e-6:  # one stretch, however many packets
+                damaged[-1] = Damage(damaged[-1].start, t0 + gap / SAMPLE_RATE)
+            else:
+                damaged.append(Damage(t0, t0 + gap / SAMPLE_RATE))
+            n += gap
+
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except av.FFmpegError as e:  # the container cannot be read further
+                stopped = (str(e).splitlines() or [type(e).__name__])[0]
+                break
+            try:
+                frames = packet.decode()
+            except av.FFmpegError:
+                if packet.size:
+                    lose(packet)
+                continue
+            for frame in frames:
+                frame.pts = None  # let the resampler count samples itself (gaps in pts break it)
+                put(resampler.resample(frame))
         put(resampler.resample(None))
     out = out[:n]
     out *= np.float32(1.0 / 32768.0)
-    return out
+    return Decoded(out, tuple(damaged), stopped)
 
 
-def decode(path: str) -> np.ndarray:
+def load(path: str) -> Decoded:
+    """The audio of ``path`` as far as the file allows, with its damaged stretches.  AudioError
+    only when nothing at all decodes, or what does is empty or silent."""
     check_readable(path, "audio file")
     try:
-        audio = _decode_stream(path)
+        decoded = _decode_stream(path)
     except Exception as e:  # PyAV raises many types (InvalidDataError, ValueError, ...)
         first = (str(e).splitlines() or [type(e).__name__])[0]
         raise AudioError(f"cannot decode audio {path}: {first}") from e
+    audio = decoded.samples
+    lost = sum(d.seconds for d in decoded.damaged)
+    if audio.size / SAMPLE_RATE - lost < 0.1 and (decoded.damaged or decoded.stopped):
+        raise AudioError(f"cannot decode audio {path}: no frame of it decodes"
+                         + (f" ({decoded.stopped})" if decoded.stopped else ""))
     if audio.size < SAMPLE_RATE // 10:
         raise AudioError(f"audio {path} holds no sound (decoded {audio.size / SAMPLE_RATE:.2f} s)")
     if float(np.max(np.abs(audio))) < SILENCE_PEAK:
         raise AudioError(f"audio {path} is silent ({audio.size / SAMPLE_RATE:.1f} s with no signal)")
-    return audio
+    return decoded
+
+
+def decode(path: str) -> np.ndarray:
+    """The samples of ``load(path)``, damaged stretches as silence."""
+    return load(path).samples

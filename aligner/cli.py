@@ -184,6 +184,8 @@ def align(audio, transcript, outdir, quiet, **options):
         if isinstance(e, SystemExit):
             raise
         fail(e, progress)
+    for w in result.warnings:  # even with -q: the results are partial
+        click.echo(f"podalign: warning: {w.message}", err=True)
     if quiet:
         return
     for line in report_lines(result, settings.min_confidence):

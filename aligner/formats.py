@@ -17,6 +17,9 @@ import srt
 from .nonspeech import shown_text
 from .types import Alignment, Cue, Mismatch, TimedWord
 
+# The JSON's layout: 2 added ``schema_version`` and ``warnings`` (1: the files written before).
+SCHEMA_VERSION = 2
+
 # --------------------------------------------------------------------------------------------
 # helpers
 
@@ -307,6 +310,7 @@ def alignment_dict(alignment: Alignment) -> dict:
             d["reason"] = w.reason or "unaligned"
         words.append(d)
     data = {
+        "schema_version": SCHEMA_VERSION,
         "audio": str(alignment.audio_path),
         "transcript": str(alignment.transcript_path),
         "language": alignment.language,
@@ -316,6 +320,8 @@ def alignment_dict(alignment: Alignment) -> dict:
         "compute_type": alignment.compute_type,
         "matched_fraction": alignment.matched_fraction,
         "timings": dict(alignment.timings or {}),
+        "warnings": [{"kind": w.kind, "start": w.start, "end": w.end, "message": w.message}
+                     for w in alignment.warnings],
         "summary": summary(alignment),
         "words": words,
         "cues": [{"start": c.start, "end": c.end, "speaker": c.speaker, "text": c.text} for c in alignment.cues],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import audio as audio_mod
-from . import cache
+from . import cache, damage
 from . import model as model_mod
 from . import names as names_mod
 from .errors import TranscriptMismatch
@@ -300,7 +300,8 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     t = time.perf_counter()
     transcript = read_transcript(transcript_path, opts.language)
     progress.stage("decoding")
-    samples = audio_mod.decode(audio_path)
+    decoded = audio_mod.load(audio_path)  # as far as the file allows
+    samples = decoded.samples
     duration = samples.size / audio_mod.SAMPLE_RATE
     timings["decode"] = time.perf_counter() - t
 
@@ -337,6 +338,7 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     words, mism, unspoken, matched = run_alignment(
         samples, transcript, model, language, heard, progress, opts.min_confidence, timings, speech,
         known)
+    words, mism = damage.mark(words, mism, decoded.damaged)
     progress.done()
     timings["total"] = time.perf_counter() - t_all
     return Alignment(
@@ -344,4 +346,5 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
         language=language, duration=duration, words=words, heard=heard, mismatches=mism,
         unspoken=unspoken, model=opts.model, device=device, compute_type=compute_type,
         timings={k: round(v, 3) for k, v in timings.items()}, matched_fraction=round(matched, 4),
+        warnings=damage.warnings_for(decoded.damaged, decoded.stopped, duration),
     )

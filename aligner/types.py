@@ -154,3 +154,4 @@ class Alignment:
     compute_type: str = ""
     timings: dict = field(default_factory=dict)
     matched_fraction: float = 0.0
+    warnings: list = field(default_factory=list)  # damage.RunWarning: results given, but partly

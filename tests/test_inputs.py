@@ -63,3 +63,52 @@ def test_a_web_page_gives_the_clean_flags_and_no_markup(clean, tmp_path):
             found = re.search(r"&lt;/?[a-z]|&amp;[a-z]+;|Lecteur 9", text)
         assert not found, (f.name, found)
     assert "</p>" not in res.stdout
+
+
+def _mp3(tmp_path, name="clip.mp3"):
+    import subprocess
+
+    mp3 = tmp_path / name
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(AUDIO), "-ac", "1", "-b:a", "64k",
+                    str(mp3)], check=True, timeout=60)
+    return mp3
+
+
+def test_a_damaged_mp3_is_aligned_around_the_damage(clean, tmp_path):
+    mp3 = _mp3(tmp_path)
+    data = bytearray(mp3.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 4096] = bytes(4096)  # a bad sector / partial download, mid-file
+    mp3.write_bytes(bytes(data))
+    res, out = _run(tmp_path, mp3, TEXT)
+    assert res.returncode == 0, res.stderr
+    warned = [ln for ln in res.stderr.splitlines() if "warning" in ln]
+    assert len(warned) == 1 and "undecodable audio" in warned[0] and "Traceback" not in res.stderr
+    got, flags = _flags(out)
+    assert got["schema_version"] >= 2
+    (w,) = got["warnings"]
+    assert w["kind"] == "damaged-audio" and 0.4 <= w["end"] - w["start"] <= 0.7  # 4 kB at 64 kb/s
+    lost = [x for x in got["words"] if x["start"] is None]
+    assert lost and all(x["reason"] == "damaged-audio" for x in lost)
+    assert len(lost) <= 3  # half a second of speech
+    # later audio keeps its times: the same words as the clean run's, at the same times
+    clean_words = {x["char_start"]: x for x in clean[0]["words"]}
+    after = [x for x in got["words"] if x["start"] is not None and x["start"] > w["end"] + 0.5]
+    assert len(after) >= 15
+    assert all(abs(x["start"] - clean_words[x["char_start"]]["start"]) <= 0.15 for x in after)
+    # the clean run's flags, but for those on words lost to the damage (none is invented)
+    lost_spans = {(x["char_start"], x["char_end"]) for x in lost}
+    expected = sorted(f for f, m in zip(clean[1], sorted(clean[0]["mismatches"], key=lambda m: (
+        m["kind"], m["category"], m["transcript_text"], m["heard_text"])))
+        if (m["char_start"], m["char_end"]) not in lost_spans)
+    assert flags == expected
+
+
+def test_audio_with_no_decodable_frame_is_refused(tmp_path):
+    mp3 = _mp3(tmp_path)
+    data = bytearray(mp3.read_bytes())
+    data[1024:] = bytes(len(data) - 1024)
+    mp3.write_bytes(bytes(data))
+    res = run_cli("align", str(mp3), str(TEXT), "-o", str(tmp_path / "out"), "-q")
+    assert res.returncode == 4, res.stderr
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
