@@ -470,20 +470,12 @@ def structural_features(kind: str, words: int, seconds: float, heard_nothing: bo
         "matched_fraction": matched_fraction,
         # an omission found by forced alignment squeezing the words into no time (plan.py):
         "squeezed": float(squeezed is not None),
-        "squeezed_unsure": float(squeezed is not None and not squeezed.sure),  # rules would drop it
         "window_edge": float(squeezed is not None and squeezed.at_edge),  # a wrong cut explains it?
         "against_gap": float(squeezed is not None and squeezed.against_gap),
         "sentences": float(squeezed is not None and squeezed.sentences),  # whole sentences
         "squeeze": 0.0 if squeezed is None else min(1.0, squeezed.squeeze),
         "heard_prob": heard_prob,  # recognition's mean certainty over speech with no text
     }
-
-
-def omission_probability(run: SqueezedRun, plan: Plan, verdict: Verdict | None = None) -> float:
-    """The fitted verdict's probability that a squeezed run is text the audio lacks."""
-    v = verdict or verdict_mod.default("structural")
-    return v.probability(structural_features("omission", len(run.tokens), 0.0, False, False, False,
-                                             plan.matched_fraction, run))
 
 
 def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],

@@ -319,8 +319,8 @@ def test_structural_omission_sentence(tr):
 
 
 def test_structural_omission_carries_how_it_was_squeezed(tr):
-    # A run forced alignment squeezed against a window's edge: the rules alone would not have
-    # reported it; its features say so, for the verdict to weigh.
+    # A run forced alignment squeezed into no time, against a window's edge: its features say
+    # so, for the verdict to weigh.
     run = [13, 14, 15, 16, 17]
     spoken = [i for i in range(len(tr.tokens)) if i not in run]
     times = {i: (i * 0.3, i * 0.3 + 0.25) for i in spoken}
@@ -328,7 +328,7 @@ def test_structural_omission_carries_how_it_was_squeezed(tr):
     plan.squeezed[13] = SqueezedRun(run, sure=False, at_edge=True, against_gap=False,
                                     sentences=False, squeeze=0.1)
     f = structural(tr, plan, [], times, "fr")[0].evidence["features"]
-    assert (f["squeezed"], f["squeezed_unsure"], f["window_edge"], f["squeeze"]) == (1.0, 1.0, 1.0, 0.1)
+    assert (f["squeezed"], f["window_edge"], f["squeeze"]) == (1.0, 1.0, 0.1)
     plain = structural(tr, _plan(tr, spoken, [run], []), [], times, "fr")[0].evidence["features"]
     assert (plain["squeezed"], plain["window_edge"]) == (0.0, 0.0)
 
