@@ -18,7 +18,7 @@ from typing import Callable
 
 from . import batch_state as state
 from .catalogue import Row, merge_flags, render_html, write_atomic
-from .episode import Settings
+from .episode import Settings, check_outdir
 from .errors import EPISODES_FAILED, OutputError, PodalignError
 from .manifest import Catalogue, Episode
 
@@ -354,15 +354,6 @@ def _lock(outdir: Path):
     return f
 
 
-def _prepare_outdir(outdir: Path) -> None:
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create output folder {outdir}: {e.strerror or e}") from e
-    if not os.access(outdir, os.W_OK):
-        raise OutputError(f"output folder is not writable: {outdir}")
-
-
 def _record(o: Outcome, settings: dict) -> state.Record:
     return state.Record(o.id, o.status, o.exit_code, o.message, o.inputs, settings, o.summary)
 
@@ -412,7 +403,7 @@ def _check_model(settings: Settings) -> None:
 def run_batch(cat: Catalogue, outdir: Path, settings: Settings, opts: BatchOptions) -> BatchResult:
     t0 = time.perf_counter()
     outdir = Path(outdir)
-    _prepare_outdir(outdir)
+    check_outdir(outdir)
     lock = _lock(outdir)
     try:
         records = state.load(outdir)

@@ -9,11 +9,12 @@ touched file with the same bytes is not redone).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .model import sha256_file
 
 STATE_FILE = "batch-state.jsonl"
 LOCK_FILE = ".batch.lock"
@@ -39,14 +40,6 @@ class Record:
     version: int = VERSION
 
 
-def sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def fingerprint(path: str | None) -> dict | None:
     """The input as it is now; {"path"} alone when it cannot be read (its failure is recorded,
     and it becomes 'changed' once it can)."""
@@ -55,7 +48,7 @@ def fingerprint(path: str | None) -> dict | None:
     try:
         st = os.stat(path)
         return {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                "sha256": sha256_of(path)}
+                "sha256": sha256_file(path)}
     except OSError:
         return {"path": path}
 
@@ -77,7 +70,7 @@ def input_unchanged(recorded: dict | None, path: str | None) -> tuple[bool, dict
     if st.st_size != recorded["size"]:
         return False, None
     try:
-        same = sha256_of(path) == recorded.get("sha256")  # only now is the content read
+        same = sha256_file(path) == recorded.get("sha256")  # only now is the content read
     except OSError:
         return False, None
     return same, ({**recorded, "mtime_ns": st.st_mtime_ns} if same else None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputNotFound, ManifestError
+from .transcript import read_input
 
 COLUMNS = ("audio", "transcript", "language", "names", "id")
 REQUIRED = ("audio", "transcript")
@@ -121,14 +122,7 @@ def check_unique(episodes: list[Episode]) -> None:
 
 def read_manifest(path: str | Path, language_code=lambda s: s) -> Catalogue:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputNotFound(f"manifest is a folder: {path}") from None
-    except FileNotFoundError:
-        raise InputNotFound(f"manifest not found: {path}") from None
-    except OSError as e:
-        raise InputNotFound(f"cannot read manifest {path}: {e.strerror or e}") from None
+    data = read_input(path, "manifest")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

