@@ -282,6 +282,76 @@ def _find_labels(lines: list[tuple[int, int]], text: str,
     return labels
 
 
+def _is_initial(word: str) -> bool:
+    """"J.", "St.", "Dr.": a dot that abbreviates a name word, not one that ends a sentence."""
+    return word.endswith(".") and 1 <= len(word.rstrip(".")) <= 2
+
+
+def _shape(name: str) -> tuple[str, ...]:
+    """The form of a label, names aside: "Alice Martin" and "Bob Stone" are ("N", "N"), "Lecteur 2"
+    is ("lecteur", "#")."""
+    return tuple("#" if w[0].isdigit() else _fold(w) if _fold(w) in _ROLE_WORDS else "N"
+                 for w in _name_words(name))
+
+
+def _inline_labels(said: str, ls: int, le: int,
+                   known: set[str]) -> list[tuple[str, int, int, int]]:
+    """Turn starts recovered inside one line whose line breaks were lost ("Titre. Lecteur 1 : ...
+    Lecteur 2 : ..."): (name, name_start, colon_end, text_start), absolute offsets.
+
+    Each colon in the line may close a label; its candidates are the 1-5 words before it that
+    ``_syntactic_label`` reads as one, never reaching back over a sentence's full stop.  A colon
+    starts a turn when the longest of its candidates has a label key that is a label elsewhere in
+    the transcript (``known``) or that closes at least two colons of this line ("Lecteur 2" /
+    "Lecteur 3" share "lecteur #", "Alice Martin" twice); once such labels exist in the line, a
+    one-off that looks like a name and has the same form ("Bob Stone" beside "Alice Martin")
+    counts too, after the first of them.  Fewer than two turn starts in the line: none (a
+    label-like phrase said once in running text, "Bonjour Aude Durand : ...", stays text).
+    The audio is not consulted: the repetition is the evidence.
+    """
+    per_colon: list[list[tuple[str, int, int, int]]] = []
+    seg = ls
+    for m in re.finditer(r"[:：]", said[ls:le]):
+        colon = ls + m.start()
+        words = [(seg + w.start(), w.group()) for w in re.finditer(r"\S+", said[seg:colon])]
+        cands = []
+        for k in range(1, min(len(words), 7) + 1):
+            start, word = words[-k]
+            if k > 1 and word.endswith(".") and not _is_initial(word):
+                break  # a sentence ends before the label
+            lab = _syntactic_label(said[start:le])
+            if lab is None or start + lab[2] != colon + 1:
+                continue
+            name, ns, ce, ts = lab
+            if _fold(name).split()[0] in _SERIES_WORDS:
+                continue
+            if _looks_like_name(name) or _label_key(name) in known:
+                cands.append((name, start + ns, start + ce, start + ts))
+        per_colon.append(cands)
+        seg = colon + 1
+    counts: dict[str, int] = {}
+    for cands in per_colon:
+        for key in {_label_key(c[0]) for c in cands}:
+            counts[key] = counts.get(key, 0) + 1
+
+    def recurs(name: str) -> bool:
+        key = _label_key(name)
+        return key in known or (counts[key] >= 2 and (key not in _NOT_SPEAKERS or key in _ROLES))
+
+    found: list[tuple[str, int, int, int]] = []
+    shapes: set[tuple[str, ...]] = set()
+    for cands in per_colon:  # candidates run from the shortest name to the longest
+        best = next((c for c in reversed(cands) if recurs(c[0])), None)
+        if best is None and shapes:
+            best = next((c for c in reversed(cands)
+                         if _looks_like_name(c[0]) and _shape(c[0]) in shapes), None)
+        elif best is not None:
+            shapes.add(_shape(best[0]))
+        if best is not None:
+            found.append(best)
+    return found if len(found) >= 2 else []
+
+
 # ---------------------------------------------------------------------------------------------
 # Parsing
 
@@ -319,6 +389,11 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
     - A line starting with "Name :" / "Name:" (1-5 words, <= 40 chars) starts a turn; label-like
       text inside a line is spoken text.  Names that recur as labels always count; a one-off label
       counts when it looks like a name and, if recurring labels exist, comes after the first one.
+    - Except where line breaks were lost: two or more label-like patterns of one form inside a
+      line (a name labelled elsewhere, "Lecteur 2 :" ... "Lecteur 3 :", one name twice) start
+      turns there and split the line into several Lines (``_inline_labels``); the text before
+      the first is a line of its own, a header candidate while no turn has started.  A pattern
+      said once in running text stays text.  Decided from the text alone, not with the audio.
     - A line without a label continues the previous speaker.  Lines before the first label have
       speaker None and ``header=True``; with no labels at all, nothing is header.
     - A web page (``webpage.looks_like_html``) is read as its reader sees it: block elements end
@@ -335,18 +410,45 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
     if page:  # a line starts at its first visible character, not at the blanked tag before it
         spans = [(e - len(said[s:e].lstrip()), e) for s, e in spans]
     labels = _find_labels(spans, said, page or text)
-    any_label = bool(labels)
+    # Lines whose line breaks were lost: label-like patterns repeated inside one line start turns
+    # there (_inline_labels); the line becomes several Lines, the text before the first of them a
+    # line of its own (a header while no turn has started, else the previous speaker's).
+    parts: list[tuple[int, int, tuple[str, int, int, int] | None]] = []
+    for li, (ls, le) in enumerate(spans):
+        start_label = labels.get(li)
+        known = {_label_key(lab[0]) for j, lab in labels.items() if j != li}
+        inline = _inline_labels(said, ls, le, known)
+        if start_label is not None and inline:
+            if start_label[2] == inline[0][2]:  # the same colon: the shorter name is the label
+                start_label = None              # ("Titre. Lecteur 1 :" -> "Lecteur 1 :")
+            else:
+                inline = [lab for lab in inline if lab[1] >= start_label[3]]
+                if len(inline) < 2:
+                    inline = []
+        cuts = ([start_label] if start_label else []) + inline
+        if not cuts:
+            parts.append((ls, le, None))
+            continue
+        if cuts[0][1] > ls:
+            head_end = ls + len(said[ls:cuts[0][1]].rstrip())
+            if head_end > ls:
+                parts.append((ls, head_end, None))
+        for k, lab in enumerate(cuts):
+            start = ls if lab is start_label else lab[1]
+            end = le if k + 1 == len(cuts) else start + len(said[start:cuts[k + 1][1]].rstrip())
+            parts.append((start, end, lab))
+    any_label = any(lab for _, _, lab in parts)
     speakers: list[str] = []
     canonical: dict[str, str] = {}
     lines: list[Line] = []
     tokens: list[Token] = []
     speaker: str | None = None
     seen_label = False
-    for li, (ls, le) in enumerate(spans):
+    for li, (ls, le, lab) in enumerate(parts):
         label_span = None
         body_start = ls
-        if li in labels:
-            name, ns, ce, ts = labels[li]
+        if lab is not None:
+            name, ns, ce, ts = lab
             key = _fold(name)
             if key not in canonical:
                 canonical[key] = name

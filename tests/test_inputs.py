@@ -65,6 +65,17 @@ def test_a_web_page_gives_the_clean_flags_and_no_markup(clean, tmp_path):
     assert "</p>" not in res.stdout
 
 
+def test_a_transcript_whose_line_breaks_were_lost_gives_the_clean_flags(clean, tmp_path):
+    one_line = tmp_path / "one-line.txt"
+    one_line.write_text(" ".join(TEXT.read_text(encoding="utf-8").split()) + "\n", encoding="utf-8")
+    res, out = _run(tmp_path, AUDIO, one_line)
+    assert res.returncode == 0, res.stderr
+    data, flags = _flags(out)
+    assert flags == clean[1]
+    assert data["summary"]["timed_words"] == data["summary"]["words"] == 43
+    assert [u["text"] for u in data["unspoken"]] == [u["text"] for u in clean[0]["unspoken"]]
+
+
 def _mp3(tmp_path, name="clip.mp3"):
     import subprocess
 

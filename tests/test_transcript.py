@@ -206,3 +206,63 @@ def test_speakers_numbered_once_each_are_still_labels():
     # a lower-case word that is no role is still not a name
     t = parse_transcript("Alice: hi\nAlice: so\nthe main point: we go\n", language="en")
     assert t.speakers == ["Alice"]
+
+
+# Transcripts whose line breaks were lost (issue #17): header, labels and turns on one line.
+
+def test_one_line_numbered_labels_become_turns_after_a_header():
+    text = ("Deux phrases lues. Lecteur 1 : l'accident a eu lieu. Lecteur 2 : le score a "
+            "atteint six Lecteur 3 : dix-huit personnes.\n")
+    t = parse_transcript(text, language="fr")
+    _check_offsets(t)
+    assert t.speakers == ["Lecteur 1", "Lecteur 2", "Lecteur 3"]
+    assert [ln.speaker for ln in t.lines] == [None, "Lecteur 1", "Lecteur 2", "Lecteur 3"]
+    assert [ln.header for ln in t.lines] == [True, False, False, False]
+    assert [text[ln.char_start:ln.char_end] for ln in t.lines] == [
+        "Deux phrases lues.", "Lecteur 1 : l'accident a eu lieu.",
+        "Lecteur 2 : le score a atteint six", "Lecteur 3 : dix-huit personnes."]
+    assert [text[a:b] for a, b in (ln.label for ln in t.lines[1:])] == [
+        "Lecteur 1 :", "Lecteur 2 :", "Lecteur 3 :"]
+    assert [tok.text for tok in t.tokens if tok.header] == ["Deux", "phrases", "lues."]
+    assert not any(tok.text in ("Lecteur", "2", ":") for tok in t.tokens)
+    assert [tok.speaker for tok in t.tokens if tok.text == "six"] == ["Lecteur 2"]
+
+
+def test_one_line_header_that_looks_like_a_name_is_not_glued_to_the_first_label():
+    text = "Kyutai. Lecteur 1 : bonjour à tous. Lecteur 2 : merci."
+    t = parse_transcript(text, language="fr")
+    _check_offsets(t)
+    assert t.speakers == ["Lecteur 1", "Lecteur 2"]
+    assert [(ln.header, text[ln.char_start:ln.char_end]) for ln in t.lines] == [
+        (True, "Kyutai."), (False, "Lecteur 1 : bonjour à tous."), (False, "Lecteur 2 : merci.")]
+
+
+def test_a_label_like_phrase_once_in_running_text_stays_text():
+    text = "Et voici notre invitée. Bonjour Aude Durand : vous êtes directrice. Que fait Kyutai ?\n"
+    t = parse_transcript(text, language="fr")
+    assert t.speakers == [] and len(t.lines) == 1 and t.lines[0].label is None
+    assert [tok.text for tok in t.tokens][4:7] == ["Bonjour", "Aude", "Durand :"]
+    # the same inside a labelled turn, with the name a label elsewhere
+    t = parse_transcript("Monde Numérique : Bonjour Aude Durand : vous êtes directrice.\n"
+                         "Aude Durand : oui.\n", language="fr")
+    assert [ln.speaker for ln in t.lines] == ["Monde Numérique", "Aude Durand"]
+    assert "Durand :" in [tok.text for tok in t.tokens if tok.line == 0]
+
+
+def test_one_line_named_labels_repeated_become_turns():
+    text = "Alice Martin : bonjour Bob. Bob Stone : salut Alice. Alice Martin : au revoir."
+    t = parse_transcript(text, language="fr")
+    _check_offsets(t)
+    assert t.speakers == ["Alice Martin", "Bob Stone"]
+    assert [ln.speaker for ln in t.lines] == ["Alice Martin", "Bob Stone", "Alice Martin"]
+    assert [text[a:b] for a, b in (ln.label for ln in t.lines)] == [
+        "Alice Martin :", "Bob Stone :", "Alice Martin :"]
+    assert [ln.char_start for ln in t.lines] == [0, 28, 53]
+    assert [tok.text for tok in t.tokens] == ["bonjour", "Bob.", "salut", "Alice.", "au", "revoir."]
+
+
+def test_one_line_of_labels_known_from_other_lines():
+    text = "Paul : bonjour.\nMarie : salut. Paul : ça va ? Marie : oui.\n"
+    t = parse_transcript(text, language="fr")
+    _check_offsets(t)
+    assert [ln.speaker for ln in t.lines] == ["Paul", "Marie", "Paul", "Marie"]
