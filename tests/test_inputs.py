@@ -123,3 +123,34 @@ def test_audio_with_no_decodable_frame_is_refused(tmp_path):
     res = run_cli("align", str(mp3), str(TEXT), "-o", str(tmp_path / "out"), "-q")
     assert res.returncode == 4, res.stderr
     assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_three_minutes_of_silence_before_the_speech_change_nothing(tmp_path, clean):
+    # A recording started early: the clip after 3 minutes of digital silence (written as WAV
+    # with the standard library, so the test needs no encoder) gives the clean run's flags, every
+    # word timed, each 180 s later than in the clean run.
+    import wave
+
+    import numpy as np
+
+    from aligner.audio import SAMPLE_RATE, decode
+
+    x = decode(str(AUDIO))
+    pcm = (np.clip(np.concatenate([np.zeros(180 * SAMPLE_RATE, np.float32), x]), -1, 1)
+           * 32767).astype("<i2")
+    audio = tmp_path / "late.wav"
+    with wave.open(str(audio), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(pcm.tobytes())
+    res, out = _run(tmp_path, audio, TEXT)
+    assert res.returncode == 0, res.stderr
+    data, flags = _flags(out)
+    clean_data, clean_flags = clean
+    assert flags == clean_flags
+    assert all(w["start"] is not None for w in data["words"])
+    shifts = [w["start"] - c["start"] for w, c in zip(data["words"], clean_data["words"])]
+    assert len(shifts) == len(clean_data["words"])
+    assert sorted(shifts)[len(shifts) // 2] == pytest.approx(180.0, abs=0.05)
+    assert all(abs(s - 180.0) < 0.5 for s in shifts)
