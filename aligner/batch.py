@@ -114,7 +114,8 @@ def _summary(result, written: list[Path], settings: Settings) -> dict:
             "files": names, "language": result.language,
             "review": next((n for n in names if n.endswith(".review.html")), None),
             "csv": next((n for n in names if n.endswith(".mismatches.csv")), None),
-            "seconds": round(result.timings.get("total", 0.0), 2)}
+            "seconds": round(result.timings.get("total", 0.0), 2),
+            "warnings": [w.message for w in result.warnings]}
 
 
 def run_job(job: Job, threads: int) -> Outcome:
@@ -314,6 +315,12 @@ class Progress:
                                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.2f}/{total:.2f} h"))
 
     def advance(self, outcome: Outcome, hours: float) -> None:
+        for w in outcome.summary.get("warnings", []):  # even with -q, as align: results are partial
+            line = f"podalign: {outcome.id}: warning: {w}"
+            if self.bars:
+                self.bars[0].write(line, file=sys.stderr)
+            else:
+                print(line, file=sys.stderr, flush=True)
         if self.bars:
             self.bars[0].update(1)
             if len(self.bars) > 1:

@@ -322,3 +322,15 @@ def test_a_real_local_ray_cluster_writes_what_local_workers_write(mixed, episode
         assert _content(tmp_path, ident) == _content(ref, ident)
     assert (tmp_path / "two-again" / "two.json").is_file()
     assert "two-again/two.review.html" in (tmp_path / "catalogue.html").read_text(encoding="utf-8")
+
+
+def test_an_episode_s_warnings_are_printed_even_when_quiet(capsys):
+    # A damaged file is aligned around the damage: its warning must reach the person running the
+    # batch, as `podalign align` prints it, not only the episode's JSON.
+    from aligner.batch import Outcome, Progress
+
+    p = Progress(quiet=True, total=1, hours=None)
+    p.advance(Outcome("ep1", "done", 0, "", {}, {"warnings": ["1.2 s of damaged audio at 0:41"]}), 0.0)
+    p.advance(Outcome("ep2", "done", 0, "", {}, {"warnings": []}), 0.0)
+    p.close()
+    assert capsys.readouterr().err == "podalign: ep1: warning: 1.2 s of damaged audio at 0:41\n"
