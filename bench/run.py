@@ -611,6 +611,11 @@ def render(cases_data: dict | None, scale_data: dict | None) -> str:
         from bench import subtitles as subtitles_mod
 
         L += [""] + subtitles_mod.render(subtitles)
+    inputs = _load_json(RESULTS / "inputs.json")
+    if inputs:
+        from bench import inputs as inputs_mod
+
+        L += [""] + inputs_mod.render(inputs)
     catalogue = _load_json(RESULTS / "catalogue.json")
     if catalogue:
         from bench import catalogue as catalogue_mod
