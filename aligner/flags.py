@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import ftfy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -202,7 +203,8 @@ def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language
         if not ps:
             continue  # heard words with no published counterpart: left to the gap finder
         a, b = tokens[ps[0]].char_start, tokens[ps[-1]].char_end
-        pub = " ".join(transcript.spoken_text(tokens[i]) for i in ps)
+        # mojibake repaired, as for matching: the evidence weighs what the editor meant to write
+        pub = ftfy.fix_text(" ".join(transcript.spoken_text(tokens[i]) for i in ps))
         heard_text = " ".join(heard[j].text for j in hs)
         if hs and same_words(pub, heard_text, language):
             continue

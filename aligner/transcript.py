@@ -355,6 +355,9 @@ def _inline_labels(said: str, ls: int, le: int,
 # ---------------------------------------------------------------------------------------------
 # Parsing
 
+# A chunk of a line: non-blanks, where "Ã" and a no-break space stay together: they are "à"
+# (UTF-8 C3 A0) read as cp1252, mojibake that ftfy repairs only when it sees both
+_CHUNK = re.compile(r"(?:\u00c3\u00a0|\S)+")
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
@@ -463,7 +466,7 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
                           label=label_span, header=header))
         # chunks of the line body
         chunks = [(body_start + m.start(), body_start + m.end())
-                  for m in re.finditer(r"\S+", said[body_start:le])]
+                  for m in _CHUNK.finditer(said[body_start:le])]
         spans_out: list[list[int]] = []
         pending_start: int | None = None
         for cs, ce_ in chunks:

@@ -72,6 +72,8 @@ class Transcript:
         said = (self.said or self.text)[token.char_start:token.char_end]
         if "&" in said:  # a character reference of a web page ("l&#39;accident")
             said = html.unescape(said)
+        if "\u00c3\u00a0" in said:  # "à" read as cp1252 ("Ã" + no-break space): repaired
+            said = said.replace("\u00c3\u00a0", "\u00e0")  # before the split eats its space
         for piece in said.split():
             glue = out and not any(c.isalnum() for c in piece)  # punctuation stays on its word
             out += piece if glue or not out else " " + piece

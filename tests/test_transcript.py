@@ -266,3 +266,14 @@ def test_one_line_of_labels_known_from_other_lines():
     t = parse_transcript(text, language="fr")
     _check_offsets(t)
     assert [ln.speaker for ln in t.lines] == ["Paul", "Marie", "Paul", "Marie"]
+
+
+def test_mojibake_a_grave_is_one_word_with_its_no_break_space():
+    # "à" in UTF-8 (C3 A0) read as cp1252 is "Ã" and a no-break space: split at that space, "Ã"
+    # alone is nothing ftfy can repair (seen as a name flag on "est remis Ã" in the bench).
+    text = "Lecteur 1 : le prix est remis à la fin.\n"
+    broken = text.encode("utf-8").decode("cp1252")
+    tr = parse_transcript(broken, language="fr")
+    assert [k.norm for k in tr.tokens] == ["le", "prix", "est", "remis", "a", "la", "fin"]
+    k = tr.tokens[4]
+    assert broken[k.char_start:k.char_end] == "\u00c3\u00a0"
