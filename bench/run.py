@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import importlib.util
+import importlib
 import json
 import os
 import platform
@@ -606,26 +607,12 @@ def render(cases_data: dict | None, scale_data: dict | None) -> str:
     synth = _load_json(RESULTS / "synth.json")
     if synth:
         L += [""] + render_synth(synth)
-    subtitles = _load_json(RESULTS / "subtitles.json")
-    if subtitles:
-        from bench import subtitles as subtitles_mod
-
-        L += [""] + subtitles_mod.render(subtitles)
-    inputs = _load_json(RESULTS / "inputs.json")
-    if inputs:
-        from bench import inputs as inputs_mod
-
-        L += [""] + inputs_mod.render(inputs)
-    catalogue = _load_json(RESULTS / "catalogue.json")
-    if catalogue:
-        from bench import catalogue as catalogue_mod
-
-        L += [""] + catalogue_mod.render(catalogue)
-    verdict = _load_json(RESULTS / "verdict.json")
-    if verdict:
-        from bench import fit_verdict
-
-        L += [""] + fit_verdict.render(verdict)
+    # sections of their own scripts, each rendered from its stored results when they exist
+    for results, module in (("subtitles.json", "subtitles"), ("inputs.json", "inputs"),
+                            ("catalogue.json", "catalogue"), ("verdict.json", "fit_verdict")):
+        data = _load_json(RESULTS / results)
+        if data:
+            L += [""] + importlib.import_module(f"bench.{module}").render(data)
     return "\n".join(L) + "\n"
 
 
