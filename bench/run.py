@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import importlib.util
 import importlib
+import importlib.util
 import json
 import os
 import platform
