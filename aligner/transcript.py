@@ -305,8 +305,9 @@ def _inline_labels(said: str, ls: int, le: int,
     the transcript (``known``) or that closes at least two colons of this line ("Lecteur 2" /
     "Lecteur 3" share "lecteur #", "Alice Martin" twice); once such labels exist in the line, a
     one-off that looks like a name and has the same form ("Bob Stone" beside "Alice Martin")
-    counts too, after the first of them.  Fewer than two turn starts in the line: none (a
-    label-like phrase said once in running text, "Bonjour Aude Durand : ...", stays text).
+    counts too, after the first of them.  Fewer than two turn starts inside the line (a label at
+    its start not counted): none (a label-like phrase said once in running text, "Bonjour Aude
+    Durand : ...", stays text, even after a label that starts the line).
     The audio is not consulted: the repetition is the evidence.
     """
     per_colon: list[list[tuple[str, int, int, int]]] = []
@@ -349,7 +350,11 @@ def _inline_labels(said: str, ls: int, le: int,
             shapes.add(_shape(best[0]))
         if best is not None:
             found.append(best)
-    return found if len(found) >= 2 else []
+    # Two turn starts *inside* the line, a label at its start not counted: "Monde Numérique :
+    # Merci beaucoup. Aude Durand :, directrice ..." is a turn whose speaker names the guest
+    # (the reference episode), not two turns; a line whose breaks were lost holds several.
+    inside = [f for f in found if said[ls:f[1]].strip()]
+    return found if len(inside) >= 2 else []
 
 
 # ---------------------------------------------------------------------------------------------

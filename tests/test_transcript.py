@@ -277,3 +277,14 @@ def test_mojibake_a_grave_is_one_word_with_its_no_break_space():
     assert [k.norm for k in tr.tokens] == ["le", "prix", "est", "remis", "a", "la", "fin"]
     k = tr.tokens[4]
     assert broken[k.char_start:k.char_end] == "\u00c3\u00a0"
+
+
+def test_a_known_label_once_after_the_line_s_own_label_stays_text():
+    # The reference episode's closing line: the host names the guest with a colon; one label-like
+    # phrase inside a labelled line is not a lost line break.
+    text = ("Aude Durand : Bonjour.\n"
+            "Monde Numérique : Merci beaucoup. Aude Durand :, directrice générale adjointe.\n")
+    tr = parse_transcript(text, language="fr")
+    line = [k.text for k in tr.tokens if k.speaker == "Monde Numérique"]
+    assert line[:5] == ["Merci", "beaucoup.", "Aude", "Durand :,", "directrice"]
+    assert len(tr.lines) == 2
