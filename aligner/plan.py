@@ -256,7 +256,6 @@ class SqueezedRun:
     against_gap: bool  # it lies against speech with no text
     sentences: bool  # it starts (give or take one word) and ends where a sentence does
     squeeze: float  # the time it was given over the time such words need here
-    trailing: bool = False  # text after the last thing said
 
 
 def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token],
@@ -271,9 +270,8 @@ def squeezed_candidates(plan: Plan, fits: dict, tokens: list[Token],
     text the audio does not hold (a cut sentence), found even where recognition garbled the
     speech around it.  A run needs at least SQUEEZE_MIN_WORDS words, each placed in under
     SQUEEZE_WORD_S; ``sure`` when, moreover, no window edge explains it and it took under a
-    quarter of the time such words need here.  The others are candidates too: the fitted
-    verdict weighs their evidence (an added sentence at a turn's edge is squeezed against the
-    window's edge, and the old rules alone never reported it).
+    quarter of the time such words need here.  Only the sure ones are reported (see
+    pipeline.py for why); each carries its evidence, which the fitted verdict weighs.
 
     With ``speech`` (voice activity), the last window's end is the end of what is said when
     less speech follows it than a quarter of what the run squeezed against it needs: that run,
@@ -298,8 +296,7 @@ def squeezed_candidates(plan: Plan, fits: dict, tokens: list[Token],
         runs.append(cur)
     out = _weigh_squeezed(plan, fits, tokens, runs)
     if trailing:
-        out.append(replace(_weigh_squeezed(plan, fits, tokens, [trailing])[0], sure=True,
-                           trailing=True))
+        out.append(replace(_weigh_squeezed(plan, fits, tokens, [trailing])[0], sure=True))
     return out
 
 
