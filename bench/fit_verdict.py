@@ -73,8 +73,8 @@ def source_of(name: str) -> str:
     return name[:-4] if name.endswith("-tts") else name
 
 
-def audio_of(folder: Path) -> Path:
-    return next(p for p in sorted(folder.iterdir()) if p.stem == "audio")
+def audio_of(folder: Path, stem: str = "audio") -> Path:
+    return next(p for p in sorted(folder.iterdir()) if p.stem == stem)
 
 
 def run_podalign(audio: Path, transcript: Path, outdir: Path, language: str | None,
@@ -159,12 +159,11 @@ def collect_episodes(with_names: bool = True) -> None:
     for folder in sorted(p for p in EPISODES.iterdir() if (p / "truth.json").exists()):
         print("episode", folder.name, flush=True)
         truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-        audio = next(p for p in sorted(folder.iterdir()) if p.stem == "episode")
+        audio = audio_of(folder, "episode")
         text = (folder / "transcript.txt").read_text(encoding="utf-8")
         known = REPO / "bench" / "episode_names" / f"{folder.name}.txt"
-        for v, names in (("v1", None), ("v1n", known if with_names and known.exists() else None)):
-            if v == "v1n" and names is None:
-                continue
+        runs_of = [("v1", None)] + ([("v1n", known)] if with_names and known.exists() else [])
+        for v, names in runs_of:
             vd = WORK / f"ep-{folder.name}" / v
             vd.mkdir(parents=True, exist_ok=True)
             write_input(vd, "transcript.txt", text)
