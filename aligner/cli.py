@@ -169,17 +169,22 @@ def fail(e: BaseException, progress=None) -> None:
 @click.argument("transcript", type=click.Path(dir_okay=True, path_type=str))
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), default=None,
               help="Folder for the outputs (default: beside the audio).")
+@click.option("--decisions", "decisions", type=click.Path(dir_okay=True, path_type=str), default=None,
+              help="DECISIONS.json from the review page: flags a person kept are not reported "
+                   "again (TRANSCRIPT may be the original or its corrected copy).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the recognition cache.")
 @_episode_options
-def align(audio, transcript, outdir, quiet, **options):
+def align(audio, transcript, outdir, decisions, no_cache, quiet, **options):
     """Time TRANSCRIPT's words on AUDIO; write subtitles, JSON and a mismatch report."""
     from .episode import align_episode
 
+    _no_cache(no_cache)
     settings = _settings(**options)
     out = outdir if outdir is not None else Path(audio).resolve().parent
     progress = BarProgress(quiet)
     try:
         result, written = align_episode(audio, transcript, out, Path(audio).stem, settings,
-                                        progress)
+                                        progress, decisions=decisions)
     except BaseException as e:  # noqa: BLE001 - fail() sorts users' errors from bugs
         if isinstance(e, SystemExit):
             raise
@@ -193,6 +198,62 @@ def align(audio, transcript, outdir, quiet, **options):
     click.echo("\n" + summary_line(result))
     for p in written:
         click.echo(f"wrote {p}")
+
+
+def _no_cache(no_cache: bool) -> None:
+    # The environment, not Settings: the cache changes no output (Settings.key() decides what a
+    # batch reruns), and local workers inherit it.
+    if no_cache:
+        os.environ["PODALIGN_NO_CACHE"] = "1"
+
+
+@main.command()
+@click.argument("alignment", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("decisions", required=False, type=click.Path(dir_okay=True, path_type=str))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The corrected transcript to write (never one of the inputs).")
+@click.option("--accept-all-above", type=click.FloatRange(0, 1), default=None, metavar="CONFIDENCE",
+              help="Also accept what was heard (or the known spelling) for every flag at or above "
+                   "this confidence that DECISIONS does not answer.")
+@click.option("--transcript", type=click.Path(dir_okay=True, path_type=str), default=None,
+              help="The original transcript (default: the path ALIGNMENT records).")
+def apply(alignment, decisions, output, accept_all_above, transcript):
+    """Write the corrected transcript: ALIGNMENT.json's transcript with DECISIONS.json (from
+    the review page's export) applied, in the original's encoding, line endings and layout."""
+    from .decisions import apply_files
+
+    try:
+        res = apply_files(alignment, decisions, output, accept_all_above, transcript)
+    except BaseException as e:  # noqa: BLE001 - fail() sorts users' errors from bugs
+        if isinstance(e, SystemExit):
+            raise
+        fail(e)
+    click.echo(f"wrote {res.output} ({res.changed} change(s), {res.kept} flag(s) kept as "
+               f"published; {res.encoding})")
+
+
+@main.group()
+def cache() -> None:
+    """The recognition cache under the user cache folder (the joined model is never touched)."""
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Where the cache is, what it holds, and its size limit."""
+    from . import cache as cache_mod
+
+    for line in cache_mod.info_lines(cache_mod.info()):
+        click.echo(line)
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every cache entry (the joined model stays)."""
+    from . import cache as cache_mod
+
+    n, size = cache_mod.clear()
+    click.echo(f"removed {n} entr{'y' if n == 1 else 'ies'} ({cache_mod.human(size)}) from "
+               f"{cache_mod.root()}")
 
 
 def _term_as_interrupt() -> None:
@@ -234,9 +295,10 @@ def _manifest_language(value: str) -> str:
 @click.option("--gpus-per-task", type=click.FloatRange(0.01, 64), default=None,
               help="With --ray and --device cuda: GPUs per episode (default 1).")
 @click.option("--retry-failed", is_flag=True, help="Run episodes that failed before again.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the recognition cache.")
 @_episode_options
 def batch(manifest, outdir, audio_dir, transcript_dir, workers, threads, ray_address,
-          gpus_per_task, retry_failed, quiet, **options):
+          gpus_per_task, retry_failed, no_cache, quiet, **options):
     """Align a catalogue: MANIFEST (CSV or JSON Lines: audio, transcript, optional language,
     names, id) or --audio-dir/--transcript-dir paired by file stem.  Each episode is written to
     OUTDIR/<id>/ as `align` writes it; running it again skips what is done and unchanged.
@@ -248,6 +310,7 @@ def batch(manifest, outdir, audio_dir, transcript_dir, workers, threads, ray_add
         raise click.UsageError("give a MANIFEST or --audio-dir (with --transcript-dir), not both")
     if transcript_dir is not None and audio_dir is None:
         raise click.UsageError("--transcript-dir goes with --audio-dir")
+    _no_cache(no_cache)
     settings = _settings(**options)
     _term_as_interrupt()
     try:

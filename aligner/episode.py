@@ -45,23 +45,29 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 
 def align_episode(audio: str, transcript: str, outdir: Path, name: str, settings: Settings,
-                  progress=None, loaded: tuple | None = None, cpu_threads: int = 0):
+                  progress=None, loaded: tuple | None = None, cpu_threads: int = 0,
+                  decisions: str | None = None):
     """Align, build the cues, write the files (atomically, see ``output``).
 
     Returns (the alignment, its flags at or above the bar, the paths written).  ``loaded`` is a
-    model kept by the caller (``model.load``'s tuple); ``PodalignError`` for a user's error."""
+    model kept by the caller (``model.load``'s tuple); ``decisions`` a DECISIONS.json whose kept
+    flags are not reported again; ``PodalignError`` for a user's error."""
     from .cues import CueOptions, build_cues  # heavy imports only once there is work
     from .names import read_names
     from .output import write_outputs
     from .pipeline import Options, align as run_align
 
     known = read_names(settings.names_file) if settings.names_file is not None else []
+    dec = read_decisions(decisions) if decisions is not None else None  # bad file: before any work
     check_outdir(outdir)
     opts = Options(model=settings.model, device=settings.device,
                    compute_type=settings.compute_type, language=settings.language,
                    min_confidence=settings.min_confidence, names=known, cpu_threads=cpu_threads)
     result = run_align(audio, transcript, opts, progress, loaded)
     result.mismatches = [m for m in result.mismatches if m.confidence >= settings.min_confidence]
+    result.transcript_sha256, result.audio_sha256 = input_hashes(audio, transcript)
+    if dec is not None:
+        result.mismatches = without_kept(result, dec)
     cue_opts = CueOptions(max_chars=settings.max_chars, max_lines=settings.max_lines,
                           max_cps=settings.max_cps, speaker_prefix=settings.speaker_prefix)
     result.cues = build_cues(result.words, cue_opts, result.language, duration=result.duration)
@@ -70,6 +76,48 @@ def align_episode(audio: str, transcript: str, outdir: Path, name: str, settings
                             speaker_prefix=settings.speaker_prefix, review=settings.review,
                             audio_path=audio)
     return result, written
+
+
+def input_hashes(audio: str, transcript: str) -> tuple[str, str]:
+    """sha256 of the transcript's and the audio's bytes ("" for one that cannot be read again:
+    the run has its data already, only ``apply`` will then refuse)."""
+    from .model import sha256_file
+
+    out = []
+    for p in (transcript, audio):
+        try:
+            out.append(sha256_file(p))
+        except OSError:
+            out.append("")
+    return out[0], out[1]
+
+
+def read_decisions(path: str):
+    from .decisions import from_json
+    from .transcript import read_input
+
+    return from_json(read_input(path, "decisions file").decode("utf-8", "replace"), str(path))
+
+
+def without_kept(result, dec) -> list:
+    """The run's flags minus those a person kept ("keep published" in the review page), matched
+    by kind and character span (mapped onto the corrected text when the transcript is the
+    exported copy).  ``DecisionsMismatch`` (exit 5) for decisions made on another transcript."""
+    from .decisions import flag_choices, kept_spans, span_map
+    from .formats import spoken_words
+
+    text = result.transcript.text
+    kept = kept_spans(dec, text, span_map(dec, result.transcript_sha256, text))
+    if not kept:
+        return result.mismatches
+    words = [(w.token.char_start, w.token.char_end, w.start) for w in spoken_words(result)]
+    out = []
+    for m in result.mismatches:
+        ref = flag_choices(m.kind, m.char_start, m.char_end, m.start, m.transcript_text,
+                           m.heard_text, m.suggestion, text, words).ref
+        if (ref.kind, ref.char_start, ref.char_end) not in kept:
+            out.append(m)
+    return out
 
 
 def check_outdir(out: Path) -> None:

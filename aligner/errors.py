@@ -28,6 +28,11 @@ class TranscriptError(PodalignError):
     exit_code = 5
 
 
+class DecisionsMismatch(TranscriptError):
+    """Decisions made on another transcript, or text the transcript's own encoding cannot hold
+    (exit 5, as any transcript the run cannot use)."""
+
+
 class TranscriptMismatch(PodalignError):
     """The transcript does not belong to this audio."""
 
@@ -63,6 +68,13 @@ class RayUnavailable(PodalignError):
     """``podalign batch --ray``: Ray is not installed, or the cluster cannot be reached."""
 
     exit_code = 12
+
+
+class DecisionsError(PodalignError):
+    """A decisions file or alignment JSON that podalign did not write (not JSON, missing fields,
+    overlapping spans)."""
+
+    exit_code = 13
 
 
 # Not an exception: ``podalign batch`` ran every episode it could, and at least one failed (each

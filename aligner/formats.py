@@ -17,8 +17,9 @@ import srt
 from .nonspeech import shown_text
 from .types import Alignment, Cue, Mismatch, TimedWord
 
-# The JSON's layout: 2 added ``schema_version`` and ``warnings`` (1: the files written before).
-SCHEMA_VERSION = 2
+# The JSON's layout: 2 added ``schema_version`` and ``warnings`` (1: the files written before);
+# 3 added ``transcript_sha256`` (what ``podalign apply`` checks the transcript against).
+SCHEMA_VERSION = 3
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -313,6 +314,7 @@ def alignment_dict(alignment: Alignment) -> dict:
         "schema_version": SCHEMA_VERSION,
         "audio": str(alignment.audio_path),
         "transcript": str(alignment.transcript_path),
+        "transcript_sha256": alignment.transcript_sha256 or None,
         "language": alignment.language,
         "duration": alignment.duration,
         "model": alignment.model,

@@ -81,6 +81,23 @@ def _write_temp(folder: Path, final_name: str, data: bytes) -> Path:
     return tmp
 
 
+def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> Path:
+    """One file written as ``write_outputs`` writes its files: a temporary name beside it, then
+    a rename; ``OutputError`` (nothing left behind) when that fails."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = _write_temp(folder, path.name, data)
+        os.replace(tmp, path)
+    except OSError as e:
+        if tmp is not None:
+            _unlink(tmp)
+        raise OutputError(f"cannot write {path}: {_reason(e)}") from e
+    return path
+
+
 def _unlink(p: Path) -> None:
     try:
         os.unlink(p)

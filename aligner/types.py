@@ -157,3 +157,8 @@ class Alignment:
     timings: dict = field(default_factory=dict)
     matched_fraction: float = 0.0
     warnings: list = field(default_factory=list)  # damage.RunWarning: results given, but partly
+    # sha256 of the transcript's and the audio's bytes as read (set by ``episode``): the JSON
+    # records the first so that ``podalign apply`` and DECISIONS.json can refuse another text;
+    # the review page keys its saved decisions by both.
+    transcript_sha256: str = ""
+    audio_sha256: str = ""
