@@ -26,7 +26,7 @@ from .flags import (TextIndex, could_pass, decide, decide_variants, evidence, re
 from .forced import ForcedAligner, Rival, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
-                   stretched_words, text_heard_again)
+                   settle_inline_labels, stretched_words, text_heard_again)
 from .recognize import detect_language, recognize
 from .speech import snap_words, speech_intervals
 from .transcript import parse_transcript, read_transcript
@@ -336,6 +336,7 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
         hotwords=hot, speech=speech, version=RECOGNITION_VERSION)
     progress.advance(max(0.0, duration - last[0]))
     timings["recognize"] = time.perf_counter() - t
+    transcript = settle_inline_labels(transcript, heard)  # lost line breaks: labels said or not
 
     words, mism, unspoken, matched = run_alignment(
         samples, transcript, model, language, heard, progress, opts.min_confidence, timings, speech,

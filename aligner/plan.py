@@ -17,6 +17,7 @@ from .forced import MAX_WINDOW_S, Window
 from .normalize import is_function_word
 from .speech import pauses_within, speech_within
 from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches
+from .transcript import parse_transcript
 from .types import HeardWord, Token, Transcript
 
 HEADER_SPOKEN_MIN = 0.35  # share of a header line's words heard for it to count as said
@@ -108,6 +109,46 @@ def _reliable(idx: list[int], matches: list[list[int]], tokens: list[Token]) -> 
     return out
 
 
+# A label-like pattern inside a line was read aloud when more than half its words were heard:
+# "Lecteur 1" unsaid still has its "un" matched by chance to a nearby article now and then (one
+# of its two words); a greeting "Bonjour Aude Durand :" that was said has both name words heard.
+LABEL_SPOKEN_MIN = 0.5
+
+
+def settle_inline_labels(transcript: Transcript, heard: list[HeardWord]) -> Transcript:
+    """Decide with the audio the turn starts found inside lines that lost their line breaks
+    (``Transcript.label_candidates``), as header lines are decided (``make_plan``, step 1): the
+    text with every candidate read as words is aligned with what was heard; a candidate more
+    than LABEL_SPOKEN_MIN of whose words were heard was said and stays text, the others start a
+    turn (their words are labels, never said).  Returns the transcript parsed with that
+    decision; the same object when it changes nothing."""
+    cands = transcript.label_candidates
+    if not cands or not heard:
+        return transcript
+    every = frozenset(c.name_start for c in cands)
+    as_text = parse_transcript(transcript.text, transcript.encoding, transcript.language_hint, every)
+    toks = as_text.tokens
+    _, _, _, matches = _match(toks, [t.index for t in toks if t.norm], heard)
+    said = set()
+    for c in cands:
+        own = [t.index for t in toks if c.name_start <= t.char_start < c.colon_end and t.norm]
+        held = [i for i in own if matches[i] and not _coin_toss(i, own, toks, matches)]
+        if own and len(held) > LABEL_SPOKEN_MIN * len(own):
+            said.add(c.name_start)
+    if said == {c.name_start for c in cands if not c.turn}:
+        return transcript
+    return parse_transcript(transcript.text, transcript.encoding, transcript.language_hint,
+                            frozenset(said))
+
+
+def _coin_toss(i: int, own: list[int], toks: list[Token], matches: list[list[int]]) -> bool:
+    """A label word matched where the same word just before or after the label went unmatched
+    ("... salut Paul. Paul : ça va"): the alignment could have given the one heard "Paul" to
+    either, so it says nothing about the label."""
+    return any(0 <= j < len(toks) and j not in own and toks[j].norm == toks[i].norm
+               and not matches[j] for j in (own[0] - 1, own[-1] + 1))
+
+
 def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
               speech: list[tuple[float, float]] | None = None) -> Plan:
     tokens = transcript.tokens
@@ -138,6 +179,9 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     # words was heard are unspoken, as a header is; never every line after the header (a text
     # none of which was heard is not this audio's, which the caller reports).
     trailing = trailing_unheard_lines(transcript, all_idx, matches, set(unspoken_lines))
+    if trailing and _skipped_at_end(transcript, trailing, all_idx, matches, heard, speech or [],
+                                    duration):
+        trailing = []
     unspoken_lines += trailing
     skip_lines = set(unspoken_lines)
     idx = [i for i in all_idx if tokens[i].line not in skip_lines]
@@ -190,6 +234,34 @@ def _line_heard_share(transcript: Transcript, line_index: int, all_idx: list[int
     if not own:
         return None
     return sum(1 for i in own if matches[i]) / len(own)
+
+
+def _skipped_at_end(transcript: Transcript, trailing: list[int], all_idx: list[int],
+                    matches: list[list[int]], heard: list[HeardWord],
+                    speech: list[tuple[float, float]], duration: float) -> bool:
+    """Whether the closing lines none of whose words was heard may be speech recognition skipped
+    rather than text never said: after the last heard word matched to the text before them,
+    recognition heard nothing credible, yet voice activity holds at least half the time those
+    lines need (the share ``_unheard_edge`` asks of opening or closing words).  Whisper may end
+    its last window early and give no word for the end of an episode (fleurs-fr as 5.1 AAC:
+    its last turn, 15 s of speech, unheard, was called unsaid and its speech untranscribed);
+    forced alignment then places those lines, and text the audio really lacks is still found
+    squeezed into no time (``squeezed_candidates``)."""
+    tokens = transcript.tokens
+    closing = set(trailing)
+    before = [i for i in all_idx if tokens[i].line not in closing and matches[i]]
+    if not speech or not before:
+        return False
+    t_last = max(heard[j].end for j in matches[before[-1]])
+    after = [heard[j] for j in _heard_within(heard, t_last, float("inf"))]
+    if credible_speech(after):
+        return False  # recognition heard speech there and it is not these lines: unsaid
+    anchors = {i: (min(heard[j].start for j in matches[i]), max(heard[j].end for j in matches[i]))
+               for i in before}
+    unit_s = _unit_seconds(_monotonic(anchors), tokens)
+    need = sum(_n_units(tokens[i]) for i in all_idx if tokens[i].line in closing) * unit_s
+    have = sum(b - a for a, b in speech_within(speech, t_last, duration))
+    return have >= 0.5 * need
 
 
 def trailing_unheard_lines(transcript: Transcript, all_idx: list[int], matches: list[list[int]],

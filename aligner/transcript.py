@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import nonspeech, normalize, webpage
 from .errors import InputNotFound, TranscriptError
-from .types import Line, Token, Transcript
+from .types import LabelCandidate, Line, Token, Transcript
 
 __all__ = ["decode_transcript", "read_transcript", "parse_transcript"]
 
@@ -308,7 +308,8 @@ def _inline_labels(said: str, ls: int, le: int,
     counts too, after the first of them.  Fewer than two turn starts inside the line (a label at
     its start not counted): none (a label-like phrase said once in running text, "Bonjour Aude
     Durand : ...", stays text, even after a label that starts the line).
-    The audio is not consulted: the repetition is the evidence.
+    These are candidates: the repetition says where turns may start, the audio says whether
+    they do (``plan.settle_inline_labels``: a candidate whose words are heard stays text).
     """
     per_colon: list[list[tuple[str, int, int, int]]] = []
     seg = ls
@@ -391,7 +392,8 @@ def _is_word(chunk: str) -> bool:
     return any(c.isalnum() for c in chunk)
 
 
-def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = None) -> Transcript:
+def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = None,
+                     spoken_labels: frozenset[int] = frozenset()) -> Transcript:
     """Split decoded transcript text into lines, speaker turns and tokens (pure function).
 
     - A line starting with "Name :" / "Name:" (1-5 words, <= 40 chars) starts a turn; label-like
@@ -401,7 +403,10 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
       line (a name labelled elsewhere, "Lecteur 2 :" ... "Lecteur 3 :", one name twice) start
       turns there and split the line into several Lines (``_inline_labels``); the text before
       the first is a line of its own, a header candidate while no turn has started.  A pattern
-      said once in running text stays text.  Decided from the text alone, not with the audio.
+      said once in running text stays text.  These turn starts are candidates, kept in
+      ``Transcript.label_candidates``: those whose name starts at an offset in
+      ``spoken_labels`` (the audio holds their words: ``plan.settle_inline_labels``) are read
+      as spoken text instead; with no audio, every candidate starts a turn.
     - A line without a label continues the previous speaker.  Lines before the first label have
       speaker None and ``header=True``; with no labels at all, nothing is header.
     - A web page (``webpage.looks_like_html``) is read as its reader sees it: block elements end
@@ -422,6 +427,7 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
     # there (_inline_labels); the line becomes several Lines, the text before the first of them a
     # line of its own (a header while no turn has started, else the previous speaker's).
     parts: list[tuple[int, int, tuple[str, int, int, int] | None]] = []
+    candidates: list[LabelCandidate] = []
     for li, (ls, le) in enumerate(spans):
         start_label = labels.get(li)
         known = {_label_key(lab[0]) for j, lab in labels.items() if j != li}
@@ -433,6 +439,13 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
                 inline = [lab for lab in inline if lab[1] >= start_label[3]]
                 if len(inline) < 2:
                     inline = []
+        # The text found the candidates inside the line (one at its start is a label, as on
+        # any line); the audio, when given, has said which are spoken words, not labels: those
+        # stay in the running text.
+        inside = [lab for lab in inline if said[ls:lab[1]].strip()]
+        candidates += [LabelCandidate(n, ns, ce, ts, turn=ns not in spoken_labels)
+                       for n, ns, ce, ts in inside]
+        inline = [lab for lab in inline if lab not in inside or lab[1] not in spoken_labels]
         cuts = ([start_label] if start_label else []) + inline
         if not cuts:
             parts.append((ls, le, None))
@@ -488,4 +501,4 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
                                 speaker=line_speaker, line=li, header=header))
     return Transcript(text=text, encoding=encoding, language_hint=language, lines=lines,
                       tokens=tokens, speakers=speakers, said=said if said != text else "",
-                      markup=page)
+                      markup=page, label_candidates=candidates)

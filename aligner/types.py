@@ -42,6 +42,19 @@ class Line:
     header: bool
 
 
+@dataclass(frozen=True)
+class LabelCandidate:
+    """A label-like pattern inside a line whose line breaks were lost ("... Lecteur 2 : ..."):
+    a turn starts there unless the audio holds its words (``plan.settle_inline_labels``).
+    Offsets index ``Transcript.text``."""
+
+    name: str
+    name_start: int
+    colon_end: int  # end of "Name :"
+    text_start: int  # where the turn's words start
+    turn: bool  # taken as a turn start (its words not said); False: read as spoken text
+
+
 @dataclass
 class Transcript:
     text: str  # decoded, BOM removed, newlines as in the file
@@ -56,6 +69,9 @@ class Transcript:
     # A web page's ``text`` with its markup blanked, same offsets (see webpage.markup_free);
     # empty for a text file.  What outputs show of the page is read through it (``shown``).
     markup: str = ""
+    # Label-like patterns inside lines that lost their line breaks, each a turn start or spoken
+    # text (``LabelCandidate.turn``); the audio decides which (``plan.settle_inline_labels``).
+    label_candidates: list[LabelCandidate] = field(default_factory=list)
 
     def shown(self, a: int, b: int) -> str:
         """The published text between offsets ``a`` and ``b`` as a reader sees it: for a web

@@ -660,3 +660,130 @@ def test_one_word_holding_seconds_more_than_it_needs_over_heard_speech_is_an_ins
     assert gap.heard_in_it and len(gap.heard) == len(said)
     [(i, w0, w1)] = placed
     assert i == 10 and w1 - w0 == pytest.approx(need)
+
+
+# ---------------------------------------------- labels inside lines that lost their breaks
+
+def _heard_of(t, skip=()):
+    """Every word of ``t`` heard in order but those whose text starts at an offset in ``skip``
+    (how a line whose breaks were lost sounds: its labels are never said)."""
+    tl = Timeline()
+    tl.say([k.text for k in t.tokens if k.char_start not in skip])
+    return tl
+
+
+def test_inline_labels_never_heard_start_turns_and_a_glued_header_is_still_a_header():
+    from aligner.plan import settle_inline_labels
+    text = ("Les volcans islandais racontés par une géologue. Lectrice 1 : la lave a coulé près "
+            "de Grindavik. Lectrice 2 : les habitants ont été évacués cette nuit. Lectrice 1 : la "
+            "péninsule gronde depuis plusieurs années.\n")
+    tr = parse_transcript(text, language="fr")
+    assert [c.turn for c in tr.label_candidates] == [True, True, True]
+    # every label read as text, then the audio: the labels and the title are never said
+    every = frozenset(c.name_start for c in tr.label_candidates)
+    as_text = parse_transcript(text, language="fr", spoken_labels=every)
+    labels = {k.char_start for c in tr.label_candidates for k in as_text.tokens
+              if c.name_start <= k.char_start < c.colon_end}
+    title = {k.char_start for k in as_text.tokens if k.char_start < tr.label_candidates[0].name_start}
+    tl = _heard_of(as_text, labels | title)
+    settled = settle_inline_labels(tr, tl.words)
+    assert settled is tr  # the text's reading was right: nothing to change
+    assert [ln.speaker for ln in settled.lines] == [None, "Lectrice 1", "Lectrice 2", "Lectrice 1"]
+    plan = make_plan(settled, tl.words, tl.t + 1.0)
+    assert plan.unspoken_lines == [0]  # the title glued to the first turn: a header, unsaid
+    assert plan.matched_fraction == pytest.approx(1.0)
+
+
+def test_an_inline_label_that_is_heard_stays_spoken_text():
+    """"Bonjour Aude Durand :" is a greeting when the audio holds it: the same words as the
+    guest's label two sentences on, which is not said, and so starts her turn."""
+    from aligner.plan import settle_inline_labels
+    text = ("Monde Numérique : Bonjour Aude Durand : vous dirigez le laboratoire de Paris. "
+            "Aude Durand : oui depuis trois ans maintenant. Monde Numérique : merci beaucoup.\n")
+    tr = parse_transcript(text, language="fr")
+    assert [c.name for c in tr.label_candidates] == ["Aude Durand", "Aude Durand", "Monde Numérique"]
+    assert [ln.speaker for ln in tr.lines] == ["Monde Numérique", "Aude Durand", "Aude Durand",
+                                               "Monde Numérique"]  # from the text alone
+    greeting, guest, host = tr.label_candidates
+    every = frozenset(c.name_start for c in tr.label_candidates)
+    as_text = parse_transcript(text, language="fr", spoken_labels=every)
+    unsaid = {k.char_start for k in as_text.tokens
+              if any(c.name_start <= k.char_start < c.colon_end for c in (guest, host))}
+    tl = _heard_of(as_text, unsaid)
+    settled = settle_inline_labels(tr, tl.words)
+    assert [(c.name, c.turn) for c in settled.label_candidates] == [
+        ("Aude Durand", False), ("Aude Durand", True), ("Monde Numérique", True)]
+    assert [ln.speaker for ln in settled.lines] == ["Monde Numérique", "Aude Durand",
+                                                    "Monde Numérique"]
+    first = [k.text for k in settled.tokens if k.line == 0]
+    assert first[:4] == ["Bonjour", "Aude", "Durand :", "vous"]
+    plan = make_plan(settled, tl.words, tl.t + 1.0)
+    assert plan.unspoken_lines == [] and plan.matched_fraction == pytest.approx(1.0)
+    # heard nowhere (the greeting not said either): all three start turns again
+    assert [c.turn for c in settle_inline_labels(
+        settled, _heard_of(as_text, unsaid | {k.char_start for k in as_text.tokens if
+                                               greeting.name_start <= k.char_start <
+                                               greeting.colon_end}).words).label_candidates] == [
+        True, True, True]
+
+
+def test_an_inline_label_matched_only_by_the_same_word_beside_it_is_not_heard():
+    """"... salut Paul. Paul : ça va" with one "paul" heard: the alignment may give it to the
+    label or to the word before it; that says nothing about the label, which stays a label."""
+    from aligner.plan import settle_inline_labels
+    text = "Paul : bonjour Marie. Marie : salut Paul. Paul : ça va très bien merci.\n"
+    tr = parse_transcript(text, language="fr")
+    assert [ln.speaker for ln in tr.lines] == ["Paul", "Marie", "Paul"]
+    tl = Timeline()
+    tl.say("bonjour marie salut paul ça va très bien merci".split())
+    settled = settle_inline_labels(tr, tl.words)
+    assert [c.turn for c in settled.label_candidates] == [True, True]
+    assert [ln.speaker for ln in settled.lines] == ["Paul", "Marie", "Paul"]
+    # both said ("salut Paul, Paul : ça va", a name said twice): the second stays text
+    tl = Timeline()
+    tl.say("bonjour marie salut paul paul ça va très bien merci".split())
+    settled = settle_inline_labels(tr, tl.words)
+    assert [c.turn for c in settled.label_candidates] == [True, False]
+    assert [ln.speaker for ln in settled.lines] == ["Paul", "Marie"]
+
+
+def test_one_word_of_a_numbered_label_heard_by_chance_does_not_make_it_said():
+    """"Lecteur 1 :" is "lecteur un": a reader's own "un" that the text left out (clean
+    verbatim) matches the label's number; one word of two is not the label read aloud."""
+    from aligner.plan import settle_inline_labels
+    text = ("Deux phrases lues. Lecteur 1 : la lave coule vers la mer. Lecteur 2 : les "
+            "habitants partent. Lecteur 1 : volcan gronde encore ce soir.\n")
+    tr = parse_transcript(text, language="fr")
+    tl = Timeline()
+    tl.say("la lave coule vers la mer les habitants partent un volcan gronde encore ce soir".split())
+    settled = settle_inline_labels(tr, tl.words)
+    assert [c.turn for c in settled.label_candidates] == [True, True, True]
+    assert [ln.speaker for ln in settled.lines] == [None, "Lecteur 1", "Lecteur 2", "Lecteur 1"]
+
+
+def test_a_closing_line_recognition_skipped_is_kept_when_speech_is_there():
+    """Recognition gave no word for the last turn, but voice activity shows speech there for
+    the time it needs (Whisper ending its last window early): the line is placed, not called
+    unsaid.  With no speech after the last heard word, or speech recognition heard as other
+    words, it is closing text never said, as before."""
+    closing = "Merci à tous de nous avoir suivis pendant cette longue émission sur les volcans."
+    t = parse_transcript(TEXT + f"Alice : {closing}\n", language="fr")
+    tl = Timeline()
+    for li in (1, 2, 3, 4):
+        tl.say(_line_words(t, li))
+    end_heard = tl.t
+    need = len(closing.split()) * STEP
+    duration = end_heard + need + 2.0
+    last = [k.index for k in t.tokens if k.line == 5]
+    speech_on = [(0.4, end_heard), (end_heard + 0.5, end_heard + 0.5 + need)]
+    plan = make_plan(t, tl.words, duration, speech_on)
+    assert plan.unspoken_lines == [0] and set(last) <= set(plan.spoken)
+    assert plan.windows[-1].end >= end_heard + 0.5 + 0.5 * need
+    # no voice after the last heard word: never said
+    plan = make_plan(t, tl.words, duration, [(0.4, end_heard)])
+    assert plan.unspoken_lines == [0, 5] and not set(last) & set(plan.spoken)
+    # heard, as other words: speech with no text, the line never said
+    other = Timeline(end_heard + 0.5)
+    other.say(EXTRA[:12])
+    plan = make_plan(t, tl.words + other.words, duration, speech_on)
+    assert plan.unspoken_lines == [0, 5]

@@ -288,3 +288,24 @@ def test_a_known_label_once_after_the_line_s_own_label_stays_text():
     line = [k.text for k in tr.tokens if k.speaker == "Monde Numérique"]
     assert line[:5] == ["Merci", "beaucoup.", "Aude", "Durand :,", "directrice"]
     assert len(tr.lines) == 2
+
+
+def test_inline_labels_are_candidates_the_audio_may_read_as_text():
+    # The text alone makes every candidate a turn start; one the audio holds (its name start in
+    # ``spoken_labels``) stays in the running text; a label at the line's start is no candidate.
+    text = ("Monde Numérique : Bonjour Aude Durand : vous dirigez le laboratoire. "
+            "Aude Durand : oui. Monde Numérique : merci.\n")
+    t = parse_transcript(text, language="fr")
+    _check_offsets(t)
+    cands = t.label_candidates
+    assert [(text[c.name_start:c.colon_end], c.turn) for c in cands] == [
+        ("Aude Durand :", True), ("Aude Durand :", True), ("Monde Numérique :", True)]
+    assert len(t.lines) == 4
+    t = parse_transcript(text, language="fr", spoken_labels=frozenset({cands[0].name_start}))
+    _check_offsets(t)
+    assert [c.turn for c in t.label_candidates] == [False, True, True]
+    assert [ln.speaker for ln in t.lines] == ["Monde Numérique", "Aude Durand", "Monde Numérique"]
+    assert [tok.text for tok in t.tokens][:4] == ["Bonjour", "Aude", "Durand :", "vous"]
+    assert t.tokens[1].char_start == cands[0].name_start
+    # no candidate on ordinary lines
+    assert parse_transcript("Paul : bonjour.\nMarie : salut.\n").label_candidates == []
