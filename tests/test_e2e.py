@@ -165,3 +165,41 @@ def test_recognition_chunks_are_cut_in_pauses_and_bounded():
     assert all(b - a <= CHUNK_S for a, b in bounds)
     assert [a for a, _ in bounds[1:]] == [b for _, b in bounds[:-1]] and bounds[-1][1] == 1500.0
     assert chunk_bounds(90.0, []) == [(0.0, 90.0)]
+
+
+def test_editor_round_trip_page_export_realign(aligned, tmp_path):
+    """The editor's loop on the real clip: every flag accepted in the review page (headless
+    Chromium), the corrected transcript exported, aligned again with the decisions: the accepted
+    flags are gone and no new flag appears.  The inputs stay as they were."""
+    from cdp import CHROMIUM, Browser
+    from conftest import DATA
+
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed")
+    out, _ = aligned
+    first = json.loads((out / "fleurs-2clips.json").read_text(encoding="utf-8"))
+    assert first["transcript_sha256"] == digest(DATA / "fleurs-2clips.txt")
+    assert first["mismatches"], "the clip's written-in error must be flagged"
+    b = Browser(tmp_path / ".profile", tmp_path / "downloads")
+    try:
+        b.goto((out / "fleurs-2clips.review.html").as_uri())
+        for k in range(len(first["mismatches"])):
+            b.click(f'button.act[data-act="accept"][data-flag="{k}"]')
+        text_file = b.download("#export-text")
+        dec_file = b.download("#export-decisions")
+        assert b.js("window.podalign.errors.length") == 0
+    finally:
+        b.close()
+    original = (DATA / "fleurs-2clips.txt").read_bytes()
+    fixed = text_file.read_bytes()
+    heard = next(m["heard_text"] for m in first["mismatches"] if m["transcript_text"] == "dix-huit")
+    assert fixed == original.replace(b"dix-huit personnes", heard.encode() + b" personnes")
+    before = digest(DATA / "fleurs-2clips.ogg"), digest(text_file), digest(dec_file)
+    res = run_cli("align", str(DATA / "fleurs-2clips.ogg"), str(text_file), "-o", str(tmp_path / "again"),
+                  "--formats", "json", "--no-review", "--decisions", str(dec_file))
+    assert res.returncode == 0, res.stderr
+    assert (digest(DATA / "fleurs-2clips.ogg"), digest(text_file), digest(dec_file)) == before
+    again = json.loads((tmp_path / "again" / "fleurs-2clips.json").read_text(encoding="utf-8"))
+    assert again["mismatches"] == []  # accepted flags gone, none new
+    assert again["transcript_sha256"] == digest(text_file)
+    assert sum(1 for w in again["words"] if w["start"] is not None) == len(first["words"])
