@@ -1,400 +1,135 @@
-"""Benchmark podalign: accuracy against the truth, speed and memory against plain faster-whisper.
+"""Benchmark podalign: accuracy against the truth, speed and memory against stable-ts ``align()``
+and plain faster-whisper.
 
-    python bench/run.py [CASE_DIR ...] [--model base] [--device auto] [--compute-type auto]
-                        [--no-fast-baseline] [--quick] [--scale [all|stages|e2e]]
-                        [--scale-baseline] [--out BENCHMARKS.md]
+    python bench/run.py [CASE ...] [--repeats 3] [--model base] [--device auto] [--compute-type auto]
+                        [--no-stable-ts] [--stable-python PY] [--no-baseline] [--no-fast-baseline]
+                        [--quick] [--scale [all|stages|e2e|3h]] [--scale-baseline]
+                        [--long-repeats N] [--long-ref N] [--out BENCHMARKS.md]
 
 Cases default to every folder under ``../shared/episodes/`` (a case holds ``episode.*``,
-``transcript.txt`` and ``truth.json``).  Every measured command runs in its own child process
-under ``/usr/bin/time -v`` (peak RSS = "Maximum resident set size", wall = "Elapsed (wall clock)"),
-one after the other, never two at once.  Accuracy is scored by ``../shared/tools/score.py``
-itself (imported by path, not ported).
+``transcript.txt`` and ``truth.json``); a CASE is a case folder, a folder of cases or a case's
+name there (``fleurs-fr``).  Every measured command runs in its own child process under
+``/usr/bin/time -v`` (peak RSS = "Maximum resident set size", wall = "Elapsed (wall clock)"; the
+whole process: start-up and model load included), one after the other, never two at once.  Each
+case runs ``--repeats`` rounds (default 3) of podalign, stable-ts ``align()``, plain
+faster-whisper, in that order, alternating; plain faster-whisper with beam 1 + VAD runs in the
+first round only.  Each tool's figures are the medians of its rounds.  Accuracy is scored by
+``../shared/tools/score.py`` itself (imported by path, not ported) on podalign's first run.
+
+stable-ts runs in its own venv ``bench/.venv-stable`` (``python bench/stable_align.py --setup``),
+on the same model folder, device, compute type and thread count as podalign.
 
 Results are kept in ``bench/results/cases.json`` and ``bench/results/scale.json``;
 ``BENCHMARKS.md`` is regenerated whole from both, so the case run and the ``--scale`` run can be
-separate invocations (each fits the 45-minute limit).
+separate invocations (each fits the 45-minute limit).  ``--scale 3h`` is an invocation of its own:
+fleurs-fr x16 (~27 min) then a true ~3 h episode, end to end.
 
-``--quick``: the first case (or the given one), podalign only, no baseline, nothing written unless
-``--out`` is given: a smoke test.  From Python: ``bench.run.smoke(case_dir)``.
+``--quick``: the first case (or the given one), podalign only, one run, no baseline, nothing
+written unless ``--out`` is given: a smoke test.  From Python: ``bench.run.smoke(case_dir)``.
 """
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import importlib
-import importlib.util
 import json
 import os
-import platform
-import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-RESULTS = REPO / "bench" / "results"
-TIME_BIN = "/usr/bin/time"
-BUDGET_S = 45 * 60  # no single bench invocation may take longer
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-
-class BenchError(Exception):
-    """A one-line reason the bench cannot run."""
-
-
-# ------------------------------------------------------------------------------------------------
-# paths, cases, scorer
-
-
-def shared_dir() -> Path:
-    if not (SHARED / "episodes").is_dir() or not (SHARED / "tools" / "score.py").is_file():
-        raise BenchError(f"the shared folder is missing: expected {SHARED}/episodes and "
-                         f"{SHARED}/tools/score.py next to the repository")
-    return SHARED
-
-
-_SCORER = None
-
-
-def load_scorer():
-    """``../shared/tools/score.py`` as a module (its ``score(truth, out)`` is the reference)."""
-    global _SCORER
-    if _SCORER is None:
-        path = shared_dir() / "tools" / "score.py"
-        spec = importlib.util.spec_from_file_location("podalign_shared_score", path)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        _SCORER = mod
-    return _SCORER
-
-
-def is_case(d: Path) -> bool:
-    return d.is_dir() and (d / "transcript.txt").is_file() and (d / "truth.json").is_file() \
-        and any(d.glob("episode.*"))
-
-
-def case_files(d: Path) -> tuple[Path, Path, Path]:
-    eps = sorted(p for p in d.glob("episode.*") if p.is_file())
-    if not eps or not (d / "transcript.txt").is_file() or not (d / "truth.json").is_file():
-        raise BenchError(f"{d} is not a case (needs episode.*, transcript.txt, truth.json)")
-    return eps[0], d / "transcript.txt", d / "truth.json"
-
-
-def find_cases(dirs: list[str] | None) -> list[Path]:
-    if not dirs:
-        root = shared_dir() / "episodes"
-        cases = sorted(p for p in root.iterdir() if is_case(p))
-        if not cases:
-            raise BenchError(f"no cases under {root}")
-        return cases
-    out = []
-    for s in dirs:
-        d = Path(s).resolve()
-        if is_case(d):
-            out.append(d)
-        elif d.is_dir() and any(is_case(p) for p in d.iterdir()):
-            out += sorted(p for p in d.iterdir() if is_case(p))
-        else:
-            raise BenchError(f"{s} is not a case folder (needs episode.*, transcript.txt, truth.json)")
-    return out
-
-
-# ------------------------------------------------------------------------------------------------
-# measuring one child process
-
-
-def _parse_elapsed(s: str) -> float:
-    parts = [float(x) for x in s.strip().split(":")]
-    secs = 0.0
-    for p in parts:
-        secs = secs * 60 + p
-    return secs
-
-
-def parse_time_v(text: str) -> dict:
-    """Wall seconds and peak RSS (MB) from GNU time's ``-v`` report."""
-    out: dict = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("Elapsed (wall clock) time"):
-            out["wall_s"] = round(_parse_elapsed(line.rsplit("): ", 1)[1]), 2)
-        elif line.startswith("Maximum resident set size (kbytes):"):
-            out["rss_mb"] = round(int(line.rsplit(":", 1)[1]) / 1024, 1)
-        elif line.startswith("User time (seconds):"):
-            out["user_s"] = float(line.rsplit(":", 1)[1])
-        elif line.startswith("System time (seconds):"):
-            out["sys_s"] = float(line.rsplit(":", 1)[1])
-    return out
-
-
-def measure(cmd: list[str], timeout: float | None = None, env: dict | None = None) -> dict:
-    """Run ``cmd`` alone under ``/usr/bin/time -v``: rc, wall_s, rss_mb, user_s, sys_s, stdout,
-    stderr.  Without GNU time, falls back to ``os.wait4`` on that one child."""
-    env = {**os.environ, **(env or {})}
-    if os.path.exists(TIME_BIN):
-        fd, tpath = tempfile.mkstemp(prefix="bench-time-", suffix=".txt")
-        os.close(fd)
-        try:
-            # own session: on timeout the whole group goes (GNU time *and* the measured child)
-            p = subprocess.Popen([TIME_BIN, "-v", "-o", tpath, *cmd], cwd=REPO, env=env, text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-            try:
-                stdout, stderr = p.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                stdout, stderr = p.communicate()
-                return {"rc": None, "error": f"timed out after {timeout:.0f} s", "stdout": stdout,
-                        "stderr": stderr}
-            except BaseException:  # Ctrl-C: leave no model job running behind us
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                p.wait()
-                raise
-            with open(tpath, encoding="utf-8", errors="replace") as f:
-                res = parse_time_v(f.read())
-        finally:
-            os.unlink(tpath)
-        res.update(rc=p.returncode, stdout=stdout, stderr=stderr)
-        return res
-    # fallback: resource usage of exactly this child
-    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
-        t = time.perf_counter()
-        p = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fo, stderr=fe)
-        _pid, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t
-        fo.seek(0)
-        fe.seek(0)
-        return {"rc": os.waitstatus_to_exitcode(status), "wall_s": round(wall, 2),
-                "rss_mb": round(ru.ru_maxrss / 1024, 1), "user_s": ru.ru_utime, "sys_s": ru.ru_stime,
-                "stdout": fo.read().decode("utf-8", "replace"), "stderr": fe.read().decode("utf-8", "replace")}
-
-
-def _last_line(s: str) -> str:
-    lines = [ln for ln in (s or "").strip().splitlines() if ln.strip()]
-    return lines[-1][:300] if lines else ""
-
-
-# ------------------------------------------------------------------------------------------------
-# the three commands
-
-
-def run_podalign(audio: Path, transcript: Path, model: str = "base", device: str = "auto",
-                 compute_type: str = "auto", timeout: float | None = None, keep: Path | None = None) -> dict:
-    """``python -m aligner align`` in its own process; returns the measurement and its JSON."""
-    tmp = Path(tempfile.mkdtemp(prefix="podalign-bench-"))
-    try:
-        cmd = [sys.executable, "-m", "aligner", "align", str(audio), str(transcript), "-o", str(tmp), "-q",
-               "--model", model, "--device", device, "--compute-type", compute_type]
-        # every timed run hears the audio itself: a cached recognition would time nothing
-        m = measure(cmd, timeout, env={"PODALIGN_NO_CACHE": "1"})
-        res = {k: m.get(k) for k in ("rc", "wall_s", "rss_mb", "user_s", "sys_s")}
-        out_json = tmp / f"{audio.stem}.json"
-        if m.get("rc") == 0 and out_json.is_file():
-            with open(out_json, encoding="utf-8") as f:
-                res["output"] = json.load(f)
-            if keep is not None:
-                keep.mkdir(parents=True, exist_ok=True)
-                for p in tmp.iterdir():
-                    shutil.copy2(p, keep / p.name)
-        else:
-            res["error"] = m.get("error") or _last_line(m.get("stderr")) or f"exit {m.get('rc')}, no JSON"
-        return res
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def run_plain(audio: Path, model: str = "base", device: str = "auto", compute_type: str = "auto",
-              fast: bool = False, timeout: float | None = None) -> dict:
-    """bench/plain_whisper.py in its own process (``fast``: beam 1 + VAD)."""
-    cmd = [sys.executable, str(REPO / "bench" / "plain_whisper.py"), str(audio), "--model", model,
-           "--device", device, "--compute-type", compute_type]
-    if fast:
-        cmd += ["--beam-size", "1", "--vad"]
-    m = measure(cmd, timeout)
-    res = {k: m.get(k) for k in ("rc", "wall_s", "rss_mb", "user_s", "sys_s")}
-    try:
-        res["report"] = json.loads(_last_line(m.get("stdout")))
-    except ValueError:
-        res["error"] = m.get("error") or _last_line(m.get("stderr")) or f"exit {m.get('rc')}"
-    return res
-
-
-def measure_startup(timeout: float | None = None) -> dict:
-    """Interpreter start + the imports the CLI does before its own clock starts."""
-    m = measure([sys.executable, "-c", "import aligner.cli, aligner.pipeline, aligner.output, "
-                 "aligner.cues, aligner.formats"], timeout)
-    return {k: m.get(k) for k in ("rc", "wall_s", "rss_mb")}
-
-
-# ------------------------------------------------------------------------------------------------
-# scoring
-
-
-_FLAGS_RE = re.compile(r"(\d+) right, (-?\d+) wrong \((\d+) duplicates\), (\d+) on header")
-
-
-def _flag_counts(r: dict) -> tuple[int, int, int, int]:
-    m = _FLAGS_RE.match(r.get("flags", ""))
-    if not m:
-        raise BenchError(f"cannot read score.py's flags field: {r.get('flags')!r}")
-    return tuple(int(x) for x in m.groups())  # type: ignore[return-value]
-
-
-def flag_verdicts(truth: dict, out: dict) -> list[str]:
-    """For each output flag, in order: "right", "duplicate", "wrong" or "header" -- score.py's own
-    verdicts, read by scoring growing prefixes of the flag list (its loop is greedy, in order, so a
-    flag's verdict never changes once it is seen)."""
-    scorer = load_scorer()
-    lean = {k: v for k, v in truth.items() if k not in ("words", "segments")}
-    flags = out.get("mismatches", []) or []
-    unspoken = out.get("unspoken", []) or []
-    verdicts, prev = [], (0, 0, 0, 0)
-    for i in range(len(flags)):
-        cur = _flag_counts(scorer.score(lean, {"mismatches": flags[:i + 1], "unspoken": unspoken}))
-        right, _wrong, dup, header = (c - p for c, p in zip(cur, prev))
-        verdicts.append("right" if right else "header" if header else "duplicate" if dup else "wrong")
-        prev = cur
-    return verdicts
-
-
-def _clock(t) -> str:
-    if t is None:
-        return "--:--"
-    t = float(t)
-    return f"{int(t // 60)}:{t % 60:04.1f}"
-
-
-def describe_flag(f: dict) -> str:
-    pub = (f.get("transcript_text") or "∅").replace("\n", " ").replace("|", "/")[:40]
-    heard = (f.get("heard_text") or "∅").replace("\n", " ").replace("|", "/")[:40]
-    return f"{_clock(f.get('start'))} {f.get('kind')}/{f.get('category')} «{pub}» → «{heard}»"
-
-
-def scored_run(audio: Path, transcript: Path, truth: dict, model: str, device: str,
-               compute_type: str, keep: Path | None = None) -> dict:
-    """``run_podalign`` then ``score_case``: one row of a stress or synth table."""
-    r = run_podalign(audio, transcript, model, device, compute_type, keep=keep)
-    row = {k: r.get(k) for k in ("rc", "wall_s", "rss_mb", "error")}
-    if "output" in r:
-        row["score"] = score_case(truth, r["output"])
-    return row
-
-
-def print_row(name: str, row: dict, extra: str = "") -> None:
-    s = row.get("score", {})
-    print(f"{name}: rc={row['rc']} wall={row['wall_s']} s {extra}recall={s.get('recall')} "
-          f"precision={s.get('precision')} edges={s.get('segment_edge_err_median_ms')}/"
-          f"{s.get('segment_edge_err_p90_ms')} ms header={s.get('header_reported')} "
-          f"flags: {s.get('flags')} missed: {s.get('missed')}", flush=True)
-    for f in s.get("wrong_flags", []):
-        print(f"    wrong: {f}")
-
-
-def score_case(truth: dict, out: dict) -> dict:
-    scorer = load_scorer()
-    res = scorer.score(truth, out)
-    flags = out.get("mismatches", []) or []
-    verdicts = flag_verdicts(truth, out)
-    res["wrong_flags"] = [describe_flag(f) + (" (second flag on one difference)" if v == "duplicate" else "")
-                          for f, v in zip(flags, verdicts) if v in ("wrong", "duplicate")]
-    res["right_flags"] = [describe_flag(f) for f, v in zip(flags, verdicts) if v == "right"]
-    return res
-
-
-# ------------------------------------------------------------------------------------------------
-# machine
-
-
-def machine_info() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def ver(pkg):
-        try:
-            return version(pkg)
-        except PackageNotFoundError:
-            return None
-
-    cpu = None
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    try:
-        with open("/proc/meminfo") as f:
-            mem_gb = round(int(f.readline().split()[1]) / 1024 / 1024, 1)
-    except (OSError, ValueError, IndexError):
-        mem_gb = None
-    return {
-        "cores": os.cpu_count(), "cpu": cpu or platform.processor() or None, "memory_gb": mem_gb,
-        "ctranslate2": ver("ctranslate2"), "faster_whisper": ver("faster-whisper"),
-        "python": platform.python_version(), "platform": platform.platform(),
-        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    }
+# What the other bench scripts import from here lives in bench/common.py; re-exported so
+# ``from bench.run import ...`` keeps working.
+from bench.common import (BUDGET_S, RESULTS, SHARED, TIME_BIN, BenchError, Budget,  # noqa: E402,F401
+                          _f, _flag_counts, _last_line, _load_json, _ratio, _rtf, _save_json, _say,
+                          case_files, describe_flag, find_cases, flag_verdicts, is_case, load_scorer,
+                          machine_info, measure, measure_startup, median_of, model_for_baselines,
+                          parse_time_v, print_row, run_plain, run_podalign, run_stable, score_case,
+                          scored_run, shared_dir, stable_python, turns_text)
 
 
 # ------------------------------------------------------------------------------------------------
 # running cases
 
 
-class Budget:
-    def __init__(self, seconds: float = BUDGET_S):
-        self.t0 = time.monotonic()
-        self.seconds = seconds
-
-    def left(self) -> float:
-        return self.seconds - (time.monotonic() - self.t0)
-
-    def timeout(self) -> float:
-        return max(1.0, self.left())
-
-
-def _say(msg: str, quiet: bool = False) -> None:
-    if not quiet:
-        print(msg, file=sys.stderr, flush=True)
+TOOLS = ("podalign", "stable_ts", "plain", "plain_fast")
+TOOL_NAMES = {"podalign": "podalign", "stable_ts": "stable-ts align", "plain": "plain faster-whisper",
+              "plain_fast": "plain faster-whisper (beam 1, VAD)"}
 
 
 def bench_case(case: Path, model: str, device: str, compute_type: str, baseline: bool = True,
                fast_baseline: bool = True, budget: Budget | None = None, quiet: bool = False,
-               keep: Path | None = None) -> dict:
+               keep: Path | None = None, repeats: int = 1, stable: bool = True,
+               stable_py: str | None = None, threads: int | None = None) -> dict:
+    """One case: ``repeats`` rounds of podalign, stable-ts align and plain faster-whisper (each
+    in its own process, one at a time, alternating), plain beam 1 + VAD in the first round only;
+    each tool's figures are the medians of its rounds (``common.median_of``).  Accuracy: podalign's
+    first successful run, scored by score.py.  ``baseline=False``: podalign only."""
     budget = budget or Budget()
     audio, transcript, truth_path = case_files(case)
     with open(truth_path, encoding="utf-8") as f:
         truth = json.load(f)
-    res: dict = {"case": case.name, "audio": audio.name, "audio_seconds": truth.get("audio_seconds")}
-    _say(f"[{case.name}] podalign ...", quiet)
-    pa = run_podalign(audio, transcript, model, device, compute_type, budget.timeout(), keep)
-    out = pa.pop("output", None)
-    res["podalign"] = pa
-    if out is not None:
-        pa.update(timings=out.get("timings", {}), duration=out.get("duration"), model=out.get("model"),
-                  device=out.get("device"), compute_type=out.get("compute_type"))
-        res["audio_seconds"] = out.get("duration") or res["audio_seconds"]
-        res["score"] = score_case(truth, out)
-        _say(f"[{case.name}] podalign {pa['wall_s']} s, {pa['rss_mb']} MB; "
-             f"recall {res['score'].get('recall')} precision {res['score'].get('precision')}", quiet)
-    else:
-        _say(f"[{case.name}] podalign failed: {pa.get('error')}", quiet)
-    runs = ([("plain", False)] if baseline else []) + ([("plain_fast", True)] if baseline and fast_baseline else [])
-    for key, fast in runs:
-        if budget.left() < 60:
-            res[key] = {"error": "skipped: the 45-minute budget of this invocation ran out"}
-            continue
-        _say(f"[{case.name}] plain faster-whisper{' (beam 1, VAD)' if fast else ''} ...", quiet)
-        res[key] = run_plain(audio, model, device, compute_type, fast, budget.timeout())
-        _say(f"[{case.name}] {key} {res[key].get('wall_s')} s, {res[key].get('rss_mb')} MB", quiet)
+    res: dict = {"case": case.name, "audio": audio.name, "audio_seconds": truth.get("audio_seconds"),
+                 "repeats": repeats}
+    tools = ["podalign"] + (["stable_ts"] if baseline and stable else []) + (["plain"] if baseline else []) \
+        + (["plain_fast"] if baseline and fast_baseline else [])
+    runs: dict[str, list[dict]] = {t: [] for t in tools}
+    text_file = None
+    if "stable_ts" in tools:
+        stable_py = stable_python(stable_py)
+        model_dir, dev, ct = model_for_baselines(model, device, compute_type)
+        fd, text_path = tempfile.mkstemp(prefix="bench-turns-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(turns_text(transcript))
+        text_file = Path(text_path)
+        res["stable_ts_input"] = {"model_dir": model_dir, "device": dev, "compute_type": ct,
+                                  "cpu_threads": threads or os.cpu_count(), "language": truth.get("language"),
+                                  "python": stable_py}
+    try:
+        for rnd in range(repeats):
+            for tool in tools:
+                if tool == "plain_fast" and rnd > 0:
+                    continue
+                prev = [r["wall_s"] for r in runs[tool] if r.get("wall_s")]
+                if budget.left() < max(60.0, 1.2 * max(prev, default=0.0)):
+                    runs[tool].append({"error": "skipped: the 45-minute budget of this invocation ran out"})
+                    continue
+                tag = f"[{case.name}] {TOOL_NAMES[tool]}" + (f" (run {rnd + 1}/{repeats})" if repeats > 1 else "")
+                _say(f"{tag} ...", quiet)
+                if tool == "podalign":
+                    r = run_podalign(audio, transcript, model, device, compute_type, budget.timeout(),
+                                     keep if rnd == 0 else None)
+                    out = r.pop("output", None)
+                    if out is not None:
+                        r.update(timings=out.get("timings", {}), duration=out.get("duration"),
+                                 model=out.get("model"), device=out.get("device"),
+                                 compute_type=out.get("compute_type"))
+                        if "score" not in res:
+                            res["audio_seconds"] = out.get("duration") or res["audio_seconds"]
+                            res["score"] = score_case(truth, out)
+                elif tool == "stable_ts":
+                    si = res["stable_ts_input"]
+                    r = run_stable(audio, text_file, si["language"], si["model_dir"], si["device"],
+                                   si["compute_type"], si["cpu_threads"], stable_py, budget.timeout())
+                else:
+                    r = run_plain(audio, model, device, compute_type, tool == "plain_fast", budget.timeout())
+                runs[tool].append(r)
+                _say(f"{tag}: {r.get('wall_s')} s, {r.get('rss_mb')} MB" + (f"; {r['error']}" if r.get("error") else "")
+                     + (f"; recall {res['score'].get('recall')} precision {res['score'].get('precision')}"
+                        if tool == "podalign" and rnd == 0 and res.get("score") else ""), quiet)
+    finally:
+        if text_file is not None:
+            text_file.unlink(missing_ok=True)
+    for tool in tools:
+        res[tool] = median_of(runs[tool])
+    au = res.get("audio_seconds")
+    wall = {t: res[t].get("wall_s") for t in tools if not res[t].get("error")}
+    res["x_real_time"] = {t: round(au / w, 2) for t, w in wall.items() if au and w}
+    pa = wall.get("podalign")
+    res["ratios"] = {f"podalign/{t}": round(pa / w, 3) for t, w in wall.items() if t != "podalign" and pa and w}
     return res
 
 
@@ -408,26 +143,6 @@ def smoke(case_dir, model: str = "base", device: str = "auto", compute_type: str
     return {"case": r["case"], "audio_seconds": r["audio_seconds"], "rc": pa.get("rc"),
             "wall_s": pa.get("wall_s"), "rss_mb": pa.get("rss_mb"), "timings": pa.get("timings", {}),
             "error": pa.get("error"), "score": r.get("score", {})}
-
-
-# ------------------------------------------------------------------------------------------------
-# report
-
-
-def _f(x, nd=1, suffix="") -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, float):
-        return f"{x:.{nd}f}{suffix}"
-    return f"{x}{suffix}"
-
-
-def _ratio(a, b, nd=2) -> str:
-    return f"{a / b:.{nd}f}" if a and b else "–"
-
-
-def _rtf(audio_s, wall_s) -> str:
-    return f"{audio_s / wall_s:.1f}×" if audio_s and wall_s else "–"
 
 
 def render_cases(data: dict) -> list[str]:
@@ -468,45 +183,73 @@ def render_cases(data: dict) -> list[str]:
         if len(s.get("wrong_flags", [])) > 40:
             L.append(f"  - … {len(s['wrong_flags']) - 40} more")
 
-    fast_any = any(c.get("plain_fast") for c in cases)
+    cols = [t for t in TOOLS[1:] if any(c.get(t) for c in cases)]  # the baselines present
+    label = {"stable_ts": "stable-ts", "plain": "plain", "plain_fast": "plain fast"}
+    reps = sorted({c.get("repeats", 1) for c in cases})
     L += ["", "## Speed", "",
-          "Wall time of each command in its own process (`/usr/bin/time -v`), one at a time. "
-          "Real-time factor = audio seconds / wall seconds (higher is faster). *plain* = "
-          "`WhisperModel(...).transcribe(audio, word_timestamps=True)` with faster-whisper's defaults "
-          "(beam 5, no VAD), same model folder, device and compute type"
-          + ("; *plain fast* = the same with `beam_size=1, vad_filter=True`." if fast_any else "."), "",
-          "| case | audio (s) | podalign wall (s) | podalign RTF | plain wall (s) | plain RTF | podalign / plain"
-          + (" | plain fast wall (s) | plain fast RTF | podalign / plain fast" if fast_any else "") + " | used |",
-          "|---|---|---|---|---|---|---" + ("|---|---|---" if fast_any else "") + "|---|"]
+          "Wall time of each command in its own process (`/usr/bin/time -v`): the whole process, start-up "
+          "and model load included; one process at a time. "
+          + (f"Each figure is the median of {'/'.join(map(str, reps))} runs, the tools alternating "
+             "(podalign, stable-ts, plain, podalign, ...)"
+             + ("; *plain fast* ran once (first round). " if "plain_fast" in cols else ". ") if reps != [1] else
+             "One run of each tool. ")
+          + "×RT = audio seconds / wall seconds (higher is faster); *podalign / x* = podalign wall / that "
+          "tool's wall (below 1: podalign is faster)."
+          + (" *stable-ts* = stable-ts `load_faster_whisper(model folder, device, compute_type, cpu_threads)"
+             ".align(audio, text of the turns, language)`: times the published words and flags nothing."
+             if "stable_ts" in cols else "")
+          + (" *plain* = `WhisperModel(...).transcribe(audio, word_timestamps=True)` with faster-whisper's "
+             "defaults (beam 5, no VAD)." if "plain" in cols else "")
+          + (" *plain fast* = the same with `beam_size=1, vad_filter=True`." if "plain_fast" in cols else "")
+          + " Every tool gets the same "
+          "model folder, device and compute type.", ""]
+    head = ["case", "audio (s)", "podalign wall (s)", "podalign ×RT"]
+    for t in cols:
+        head += [f"{label[t]} wall (s)", f"{label[t]} ×RT", f"podalign / {label[t]}"]
+    head += ["used"]
+    L += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in cases:
         au = c.get("audio_seconds")
-        pa, pl, pf = c.get("podalign", {}), c.get("plain") or {}, c.get("plain_fast") or {}
-        row = (f"| {c['case']} | {_f(au)} | {_f(pa.get('wall_s'))} | {_rtf(au, pa.get('wall_s'))} | "
-               f"{_f(pl.get('wall_s')) if not pl.get('error') else 'failed'} | {_rtf(au, pl.get('wall_s'))} | "
-               f"{_ratio(pa.get('wall_s'), pl.get('wall_s'))}")
-        if fast_any:
-            row += (f" | {_f(pf.get('wall_s')) if not pf.get('error') else 'failed'} | "
-                    f"{_rtf(au, pf.get('wall_s'))} | {_ratio(pa.get('wall_s'), pf.get('wall_s'))}")
-        row += f" | {pa.get('device', '?')}/{pa.get('compute_type', '?')} |"
-        L.append(row)
-    L += ["", "## Memory", "", "Peak resident set size of each process (MB).", "",
-          "| case | podalign | plain | podalign / plain" + (" | plain fast" if fast_any else "") + " |",
-          "|---|---|---|---" + ("|---" if fast_any else "") + "|"]
+        pa = c.get("podalign", {})
+        row = [c["case"], _f(au), _f(pa.get("wall_s")), _rtf(au, pa.get("wall_s"))]
+        for t in cols:
+            x = c.get(t) or {}
+            if x.get("error") or not x:
+                row += ["failed: " + x["error"][:60] if x.get("error") else "–", "–", "–"]
+            else:
+                row += [_f(x.get("wall_s")), _rtf(au, x.get("wall_s")), _ratio(pa.get("wall_s"), x.get("wall_s"))]
+        row += [f"{pa.get('device', '?')}/{pa.get('compute_type', '?')}"]
+        L.append("| " + " | ".join(row) + " |")
+    if any(len(c.get("podalign", {}).get("walls") or []) > 1 for c in cases):
+        L += ["", "Every run's wall (s), in the order run:", ""]
+        for c in cases:
+            parts = [f"{'podalign' if t == 'podalign' else label[t]} "
+                     + ", ".join(_f(w) for w in (c[t].get("walls") or [c[t].get("wall_s")]))
+                     for t in ("podalign", *cols) if c.get(t)]
+            L.append(f"- {c['case']}: " + "; ".join(parts))
+    L += ["", "## Memory", "", "Peak resident set size of each process (MB; median of the runs).", "",
+          "| case | podalign | " + " | ".join(f"{label[t]} | podalign / {label[t]}" for t in cols) + " |",
+          "|---|---|" + "---|---|" * len(cols)]
     for c in cases:
-        pa, pl, pf = c.get("podalign", {}), c.get("plain") or {}, c.get("plain_fast") or {}
-        L.append(f"| {c['case']} | {_f(pa.get('rss_mb'), 0)} | {_f(pl.get('rss_mb'), 0)} | "
-                 f"{_ratio(pa.get('rss_mb'), pl.get('rss_mb'))}"
-                 + (f" | {_f(pf.get('rss_mb'), 0)}" if fast_any else "") + " |")
+        pa = c.get("podalign", {})
+        cells = [c["case"], _f(pa.get("rss_mb"), 0)]
+        for t in cols:
+            x = c.get(t) or {}
+            cells += [_f(x.get("rss_mb"), 0), _ratio(pa.get("rss_mb"), x.get("rss_mb"))]
+        L.append("| " + " | ".join(cells) + " |")
     st = data.get("startup", {}) or {}
     L += ["", "## Where podalign's time goes", "",
           "Seconds, from the output JSON's `timings`. *more stages* = any further keys of `timings` "
           "(stages added later), *unaccounted* = `total` minus all stages "
           "(language detection when the transcript gives no hint; reading the transcript counts in *decode*). *startup* = a separate "
           f"process doing only the CLI's imports ({_f(st.get('wall_s'), 2)} s, measured once). "
-          "*writing* = wall − `total` − startup: cue building, writing the files, interpreter exit.", "",
+          "*writing* = wall − `total` − startup: cue building, writing the files, interpreter exit. "
+          "podalign's figures are those of its median run; the baselines' load and align/transcribe seconds "
+          "are their own clocks in their median run (the rest of their wall is start-up and imports: "
+          "torch for stable-ts).", "",
           "| case | wall | decode | load_model | recognize | plan+encode+align | flag | more stages | unaccounted "
-          "| startup | writing | plain: load | plain: transcribe |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| startup | writing | stable-ts: load | stable-ts: align | plain: load | plain: transcribe |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in cases:
         pa = c.get("podalign", {})
         t = pa.get("timings") or {}
@@ -521,10 +264,12 @@ def render_cases(data: dict) -> list[str]:
         writing = pa["wall_s"] - total - startup if pa.get("wall_s") and total is not None else None
         pae = sum(t.get(k, 0) for k in ("plan", "encode", "align"))
         rep = (c.get("plain") or {}).get("report") or {}
+        srep = (c.get("stable_ts") or {}).get("report") or {}
         L.append(f"| {c['case']} | {_f(pa.get('wall_s'))} | {_f(t.get('decode'), 2)} | {_f(t.get('load_model'), 2)} | "
                  f"{_f(t.get('recognize'), 1)} | {pae:.1f} ({_f(t.get('plan'), 1)}+{_f(t.get('encode'), 1)}+"
                  f"{_f(t.get('align'), 1)}) | {_f(t.get('flag'), 2)} | {more} | {_f(other, 2)} | {_f(startup, 2)} | "
-                 f"{_f(writing, 2)} | {_f(rep.get('load_s'), 2)} | {_f(rep.get('transcribe_s'), 1)} |")
+                 f"{_f(writing, 2)} | {_f(srep.get('load_s'), 2)} | {_f(srep.get('align_s'), 1)} | "
+                 f"{_f(rep.get('load_s'), 2)} | {_f(rep.get('transcribe_s'), 1)} |")
     return L
 
 
@@ -616,23 +361,6 @@ def render(cases_data: dict | None, scale_data: dict | None) -> str:
     return "\n".join(L) + "\n"
 
 
-def _load_json(p: Path) -> dict | None:
-    try:
-        with open(p, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def _save_json(p: Path, data: dict) -> None:
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1)
-        f.write("\n")
-    os.replace(tmp, p)
-
-
 def _is_main_report(out: Path) -> bool:
     return out.resolve() == (REPO / "BENCHMARKS.md").resolve()
 
@@ -656,12 +384,17 @@ def print_case(c: dict) -> None:
     s = c.get("score", {})
     au = c.get("audio_seconds")
     line = f"{c['case']}: podalign {_f(pa.get('wall_s'))} s ({_rtf(au, pa.get('wall_s'))}), {_f(pa.get('rss_mb'), 0)} MB"
-    for key in ("plain", "plain_fast"):
+    for key in TOOLS[1:]:
         if c.get(key):
             line += f"; {key} {_f(c[key].get('wall_s'))} s ({_rtf(au, c[key].get('wall_s'))}), {_f(c[key].get('rss_mb'), 0)} MB"
+    if c.get("repeats", 1) > 1:
+        line += f" (medians of {c['repeats']} runs)"
     print(line)
-    if pa.get("error"):
-        print(f"  podalign failed: {pa['error']}")
+    if c.get("ratios"):
+        print("  " + ", ".join(f"{k} {v:.2f}" for k, v in c["ratios"].items()))
+    for key in TOOLS:
+        if (c.get(key) or {}).get("error"):
+            print(f"  {key} failed: {c[key]['error']}")
     if s:
         keys = ("timed_words", "coverage", "start_err_median_ms", "start_err_p90_ms", "segment_edge_err_median_ms",
                 "segment_edge_err_p90_ms", "recall", "precision", "flags", "header_reported")
@@ -675,23 +408,41 @@ def print_case(c: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Benchmark podalign against plain faster-whisper.")
-    ap.add_argument("cases", nargs="*", metavar="CASE_DIR", help="default: every case under ../shared/episodes")
+    ap = argparse.ArgumentParser(
+        description="Benchmark podalign against stable-ts align() and plain faster-whisper.")
+    ap.add_argument("cases", nargs="*", metavar="CASE",
+                    help="case folders, folders of cases or case names under ../shared/episodes "
+                         "(default: every case there)")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="rounds of the tools per case; each figure is the median (default 3; --quick: 1)")
     ap.add_argument("--model", default="base")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--compute-type", default="auto")
     ap.add_argument("--quick", action="store_true",
-                    help="first (or given) case, podalign only, no baseline; writes only with --out")
+                    help="first (or given) case, podalign only, one run, no baseline; writes only with --out")
     ap.add_argument("--no-baseline", action="store_true", help="podalign only")
+    ap.add_argument("--no-stable-ts", action="store_true", help="skip the stable-ts align() column")
+    ap.add_argument("--stable-python", default=None,
+                    help="interpreter with stable-ts (default: bench/.venv-stable, made by "
+                         "'python bench/stable_align.py --setup')")
     ap.add_argument("--no-fast-baseline", action="store_true", help="skip the beam 1 + VAD baseline line")
-    ap.add_argument("--scale", nargs="?", const="all", choices=["all", "stages", "e2e"],
+    ap.add_argument("--scale", nargs="?", const="all", choices=["all", "stages", "e2e", "3h"],
                     help="scale runs instead of the cases: stages alone (no model), end-to-end fleurs-fr "
-                         "x1/x4/x16, or all")
+                         "x1/x4/x16, all of these, or 3h: fleurs-fr x16 then a true ~3 h episode end to end "
+                         "(its own invocation: 15-30 min)")
     ap.add_argument("--scale-baseline", action="store_true",
                     help="with --scale: plain faster-whisper at x1 and x4 too")
+    ap.add_argument("--long-repeats", type=int, default=None,
+                    help="with --scale 3h: fleurs-fr repeated this many times (default: enough for 3 h, 106)")
+    ap.add_argument("--long-ref", type=int, default=None,
+                    help="with --scale 3h: the shorter reference run's repeats (default 16, ~27 min; 0: "
+                         "compare with the stored e2e x16 run instead)")
     ap.add_argument("--keep", type=Path, default=None, help="keep podalign's outputs under this folder")
     ap.add_argument("--out", type=Path, default=None, help="report file (default BENCHMARKS.md; --quick: none)")
     a = ap.parse_args(argv)
+    repeats = a.repeats if a.repeats is not None else (1 if a.quick else 3)
+    if repeats < 1:
+        ap.error("--repeats must be at least 1")
     cmdline = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     budget = Budget()
     try:
@@ -700,10 +451,12 @@ def main(argv: list[str] | None = None) -> int:
         if a.scale:
             from bench import scale as scale_mod
 
-            data = scale_mod.run_scale(a.scale, a.model, a.device, a.compute_type, a.scale_baseline, budget)
+            data = scale_mod.run_scale(a.scale, a.model, a.device, a.compute_type, a.scale_baseline, budget,
+                                       long_repeats=a.long_repeats, long_ref=a.long_ref,
+                                       stored=_load_json(RESULTS / "scale.json"))
             data.update(command=cmdline.strip(), machine=machine_info())
             old = _load_json(RESULTS / "scale.json") or {}
-            if a.scale != "all":  # keep the other half of an earlier run
+            if a.scale != "all":  # keep the other parts of earlier runs
                 for k, v in old.items():
                     data.setdefault(k, v)
             print("\n".join(scale_mod.render(data)))
@@ -724,26 +477,26 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             keep = a.keep / case.name if a.keep else None
             c = bench_case(case, a.model, a.device, a.compute_type, baseline=not (a.quick or a.no_baseline),
-                           fast_baseline=not a.no_fast_baseline, budget=budget, keep=keep)
+                           fast_baseline=not a.no_fast_baseline, budget=budget, keep=keep, repeats=repeats,
+                           stable=not a.no_stable_ts, stable_py=a.stable_python)
             results.append(c)
             print_case(c)
         data = {"command": cmdline.strip(), "machine": machine_info(), "startup": startup,
                 "args": {"model": a.model, "device": a.device, "compute_type": a.compute_type,
-                         "quick": a.quick}, "cases": results}
+                         "quick": a.quick, "repeats": repeats}, "cases": results}
+        ok = all(c["podalign"].get("rc") == 0 for c in results)
         if a.quick and a.out is None:
-            return 0 if all(c["podalign"].get("rc") == 0 for c in results) else 1
+            return 0 if ok else 1
         out = a.out or REPO / "BENCHMARKS.md"
         if not a.quick and _is_main_report(out):  # a dev run elsewhere leaves the stored results alone
             _save_json(RESULTS / "cases.json", data)
         write_report(out, cases_data=data)
         print(f"wrote {out}", file=sys.stderr)
-        return 0 if all(c["podalign"].get("rc") == 0 for c in results) else 1
+        return 0 if ok else 1
     except BenchError as e:
         print(f"bench: {e}", file=sys.stderr)
         return 2
 
 
 if __name__ == "__main__":
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     sys.exit(main())

@@ -5,6 +5,10 @@ PyAV (faster_whisper.audio.decode_audio) and concatenated into a 16 kHz mono WAV
 ``wave`` module, transcript as header once + labelled body repeated, truth shifted likewise so the
 accuracy can still be scored.
 
+A true ~3 h episode (``--scale 3h``, an invocation of its own): fleurs-fr x16 (~27 min, the
+reference) then x106 (~3.0 h), each ``podalign align`` end to end in its own process: wall, x real
+time, peak RSS, and the wall per audio hour of the long run over the reference's.
+
 Stages alone, no recognition: (a) decoding up to ~3 h of audio (monde-numerique x15 as WAV, in a
 child process, peak RSS), (b) ``textalign.align_units`` on 1k..30k published units vs a copy with
 30 % of its words changed (time; peak Python memory by tracemalloc), (c) ``cues.build_cues`` and
@@ -22,13 +26,15 @@ import tracemalloc
 import wave
 from pathlib import Path
 
-from bench.run import (Budget, _f, _rtf, _say, case_files, load_scorer, measure, run_plain,
-                       run_podalign, score_case, shared_dir)
+from bench.common import (Budget, _f, _rtf, _say, case_files, load_scorer, measure, run_plain,
+                          run_podalign, score_case, shared_dir)
 
 SR = 16000
 E2E_REPEATS = (1, 4, 16)
 BASELINE_REPEATS = (1, 4)
 DECODE_REPEATS = (1, 4, 15)
+LONG_HOURS = 3.0
+LONG_REF = 16  # the reference: fleurs-fr x16, ~27 min
 WORD_SIZES = (1000, 3000, 10000, 30000)
 
 
@@ -377,8 +383,48 @@ def e2e(model: str, device: str, compute_type: str, baseline: bool, budget: Budg
     return out
 
 
+def long_run(model: str, device: str, compute_type: str, budget: Budget, quiet: bool = False,
+             repeats: int | None = None, ref: int | None = None, stored: dict | None = None) -> dict:
+    """A true long episode end to end: fleurs-fr x ``ref`` (default 16, ~27 min) then x ``repeats``
+    (default: enough for 3 h), each built as ``repeat_case`` builds it and run by ``podalign align``
+    alone in its own process.  ``ref=0``: no reference run; the stored e2e run of x16 (``stored``,
+    the scale.json of an earlier ``--scale e2e``) is the reference instead, and said so."""
+    case = shared_dir() / "episodes" / "fleurs-fr"
+    ref = LONG_REF if ref is None else ref
+    if repeats is None:
+        audio, _, truth_path = case_files(case)
+        with open(truth_path, encoding="utf-8") as f:
+            dur = json.load(f)["audio_seconds"]
+        repeats = int(-(-LONG_HOURS * 3600 // dur))  # ceil: at least 3 h
+    out = e2e(model, device, compute_type, False, budget, quiet, case=case,
+              repeats=((ref,) if ref else ()) + (repeats,))
+    out["long_repeats"], out["ref_repeats"] = repeats, ref
+    if not ref:
+        for r in ((stored or {}).get("e2e") or {}).get("runs", []):
+            if r.get("repeats") == LONG_REF and (r.get("podalign") or {}).get("wall_s"):
+                out["ref_stored"] = {**r, "source": "bench/results/scale.json e2e, an earlier invocation"}
+    runs = [r for r in out["runs"] if (r.get("podalign") or {}).get("wall_s") and not r["podalign"].get("error")]
+    long_r = next((r for r in runs if r["repeats"] == repeats), None)
+    ref_r = next((r for r in runs if r["repeats"] == ref), None) if ref else out.get("ref_stored")
+    if long_r:
+        au, w = long_r["audio_seconds"], long_r["podalign"]["wall_s"]
+        out["summary"] = {"audio_hours": round(au / 3600, 3), "wall_s": w, "x_real_time": round(au / w, 2),
+                          "rss_mb": long_r["podalign"].get("rss_mb"), "wall_per_audio_hour_s": round(w / (au / 3600), 1)}
+        if ref_r:
+            rau, rw = ref_r["audio_seconds"], ref_r["podalign"]["wall_s"]
+            per_h_ref = rw / (rau / 3600)
+            out["summary"].update(ref_repeats=ref_r["repeats"], ref_audio_min=round(rau / 60, 1), ref_wall_s=rw,
+                                  ref_wall_per_audio_hour_s=round(per_h_ref, 1),
+                                  per_hour_ratio=round((w / (au / 3600)) / per_h_ref, 3))
+        _say(f"[3h] {out['summary']}", quiet)
+    return out
+
+
 def run_scale(which: str, model: str, device: str, compute_type: str, baseline: bool,
-              budget: Budget | None = None, quiet: bool = False) -> dict:
+              budget: Budget | None = None, quiet: bool = False, long_repeats: int | None = None,
+              long_ref: int | None = None, stored: dict | None = None) -> dict:
+    """``which``: all (stages + e2e), stages, e2e, or 3h (``long_run`` alone, under the key
+    ``long``: an invocation of its own)."""
     budget = budget or Budget()
     load_scorer()
     data: dict = {}
@@ -388,6 +434,8 @@ def run_scale(which: str, model: str, device: str, compute_type: str, baseline: 
         data["decode"] = stage_decode(budget, quiet)
     if which in ("all", "e2e"):
         data["e2e"] = e2e(model, device, compute_type, baseline, budget, quiet)
+    if which == "3h":
+        data["long"] = long_run(model, device, compute_type, budget, quiet, long_repeats, long_ref, stored)
     return data
 
 
@@ -412,8 +460,52 @@ def _verdict(g: float | None) -> str:
     return f"NOT linear (cost per item ×{g:.2f})"
 
 
+def render_long(lg: dict) -> list[str]:
+    """The measured long run (``--scale 3h``) and its reference, with the issue's two bars."""
+    L = [f"### A true long episode end to end: {lg.get('case', 'fleurs-fr')} ×{lg.get('long_repeats')} (measured)", "",
+         f"`{lg.get('case', 'fleurs-fr')}` decoded and written ×{lg.get('long_repeats')} end to end into one 16 kHz WAV, "
+         "transcript = header once + labelled body repeated, truth shifted likewise; `python -m aligner align` "
+         "end to end in its own process (`/usr/bin/time -v`), nothing extrapolated. The reference is ×"
+         f"{lg.get('ref_repeats') or LONG_REF} (~27 min)"
+         + (" from the same invocation." if lg.get("ref_repeats") else
+            f" from an earlier `--scale e2e` invocation ({(lg.get('ref_stored') or {}).get('source', 'none stored')}).")
+         + " Bars (issue #13): peak RSS ≤ 1.5 GB, wall per audio hour within 10 % of the reference's.", "",
+         "| repeats | audio (h) | wall (s) | ×RT | wall per audio hour (s) | peak RSS (MB) | recognize (s) "
+         "| clip-edge err median / p90 (ms) | recall | precision |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = list(lg.get("runs", []))
+    if lg.get("ref_stored"):
+        rows = [lg["ref_stored"]] + rows
+    for r in rows:
+        pa = r.get("podalign")
+        if not pa:
+            L.append(f"| ×{r['repeats']} | {r.get('error', '')} | | | | | | | | |")
+            continue
+        au, t, s = r["audio_seconds"], pa.get("timings") or {}, r.get("score") or {}
+        per_h = pa["wall_s"] / (au / 3600) if pa.get("wall_s") else None
+        L.append(f"| ×{r['repeats']}{' (stored)' if r is lg.get('ref_stored') else ''} | {au / 3600:.2f} | "
+                 f"{_f(pa.get('wall_s'))} | {_rtf(au, pa.get('wall_s'))} | {_f(per_h, 0)} | {_f(pa.get('rss_mb'), 0)} | "
+                 f"{_f(t.get('recognize'))} | {_f(s.get('segment_edge_err_median_ms'))} / "
+                 f"{_f(s.get('segment_edge_err_p90_ms'))} | {_f(s.get('recall'), 2)} | {_f(s.get('precision'), 2)} |"
+                 + (f" failed: {pa['error']}" if pa.get("error") else ""))
+    sm = lg.get("summary")
+    if sm:
+        L += ["", f"Measured: {sm['audio_hours']:.2f} h of audio in {sm['wall_s'] / 60:.1f} min "
+              f"({sm['x_real_time']:.1f}× real time), peak RSS {_f(sm.get('rss_mb'), 0)} MB "
+              f"({'within' if (sm.get('rss_mb') or 1e9) <= 1536 else 'OVER'} the 1.5 GB bar); "
+              f"{sm['wall_per_audio_hour_s']:.0f} s of wall per audio hour"
+              + (f" against {sm['ref_wall_per_audio_hour_s']:.0f} s at ×{sm['ref_repeats']} "
+                 f"({sm['ref_audio_min']:.0f} min): ×{sm['per_hour_ratio']:.2f} "
+                 f"({'within' if sm['per_hour_ratio'] <= 1.10 else 'OUTSIDE'} the 10 % bar)."
+                 if sm.get("per_hour_ratio") else "; no reference run to compare with.")]
+    L.append("")
+    return L
+
+
 def render(data: dict) -> list[str]:
     L = ["## Scale", ""]
+    if data.get("long"):
+        L += render_long(data["long"])
     e = data.get("e2e")
     if e:
         runs = [r for r in e["runs"] if r.get("podalign")]
@@ -536,6 +628,7 @@ def render(data: dict) -> list[str]:
         L += ["", f"Observed: cue building is {_verdict(g)}; SRT+VTT writing is {_verdict(gw)}; memory grows with "
               "the cues held (the output itself), nothing quadratic.", ""]
     L += ["What is measured and what is extrapolated: the stage-alone rows above are measured at every size "
-          "shown (up to ~3 h of audio and 30,000 words). End-to-end runs are measured up to fleurs-fr ×16; "
-          "anything longer is extrapolated from the largest measured run and marked so."]
+          "shown (up to ~3 h of audio and 30,000 words). End-to-end runs are measured up to fleurs-fr ×16"
+          + (f" and, in the long run above, ×{data['long'].get('long_repeats')}" if data.get("long") else "")
+          + "; anything longer is extrapolated from the largest measured run and marked so."]
     return L
