@@ -6,6 +6,7 @@ replies and events on fd 4, each a JSON object ended by a NUL byte.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -32,6 +33,8 @@ class Browser:
         downloads.mkdir(parents=True, exist_ok=True)
         to_chrome_r, self._w = os.pipe()
         self._r, from_chrome_w = os.pipe()
+        # the child's ends moved above 9, so that bash's "3<&N" never meets N == 3 or 4
+        to_chrome_r, from_chrome_w = (self._high(to_chrome_r), self._high(from_chrome_w))
         # bash puts the pipe ends on the fds Chromium expects (3: commands in, 4: replies out)
         self.proc = subprocess.Popen(
             ["bash", "-c", f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w} '
@@ -50,6 +53,12 @@ class Browser:
                                                   "eventsEnabled": True}, browser=True)
         self.call("Page.enable")
         self.call("Runtime.enable")
+
+    @staticmethod
+    def _high(fd: int) -> int:
+        new = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+        os.close(fd)
+        return new
 
     # -- transport
     def _send(self, msg: dict) -> None:
