@@ -58,7 +58,7 @@ def align_episode(audio: str, transcript: str, outdir: Path, name: str, settings
     from .pipeline import Options, align as run_align
 
     known = read_names(settings.names_file) if settings.names_file is not None else []
-    dec = read_decisions(decisions) if decisions is not None else None  # bad file: before any work
+    dec = read_decisions(decisions, transcript) if decisions is not None else None
     check_outdir(outdir)
     opts = Options(model=settings.model, device=settings.device,
                    compute_type=settings.compute_type, language=settings.language,
@@ -92,11 +92,17 @@ def input_hashes(audio: str, transcript: str) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def read_decisions(path: str):
-    from .decisions import from_json
-    from .transcript import read_input
+def read_decisions(path: str, transcript: str):
+    """DECISIONS.json, checked against the transcript before any work (a bad file, or decisions
+    made on another transcript, should not cost a recognition first)."""
+    from .decisions import from_json, span_map, sha256_text
+    from .transcript import decode_transcript, read_input
 
-    return from_json(read_input(path, "decisions file").decode("utf-8", "replace"), str(path))
+    dec = from_json(read_input(path, "decisions file").decode("utf-8", "replace"), str(path))
+    data = read_input(transcript, "transcript")
+    text, _ = decode_transcript(data)
+    span_map(dec, sha256_text(data), text)
+    return dec
 
 
 def without_kept(result, dec) -> list:

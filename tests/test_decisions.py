@@ -246,3 +246,14 @@ def test_kept_flags_are_hidden_on_the_corrected_copy(tmp_path):
     with pytest.raises(DecisionsMismatch):
         al.transcript = parse_transcript(TEXT.replace("Bob", "Rob"), "utf-8", "fr")
         without_kept(al, dec)
+
+
+def test_align_refuses_decisions_for_another_transcript_before_any_work(tmp_path):
+    data = TEXT.encode("utf-8")
+    t, _ = write_case(tmp_path, data)
+    d = decisions_file(tmp_path, b"another", [decide(FLAGS[0], "heard")], text="x" * 10)
+    # the audio does not even exist: the refusal comes first
+    r = run("align", tmp_path / "none.wav", t, "--decisions", d, "-o", tmp_path / "out")
+    assert r.exit_code == 5 and "another transcript" in r.output
+    r = run("align", tmp_path / "none.wav", t, "--decisions", tmp_path / "no.json", "-o", tmp_path / "out")
+    assert r.exit_code == 3
