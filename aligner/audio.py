@@ -23,6 +23,27 @@ def check_readable(path: str, what: str) -> None:
         raise InputNotFound(f"{what} is not readable: {path}")
 
 
+# Mono from more than two channels: swresample's own coefficients for a mono downmix (centre 1,
+# front left/right 1/sqrt 2 each, the others 1/2, low-frequency effects left out), *without* its
+# normalisation.  swresample divides them by their sum (3.41 for 5.1), so speech in the centre
+# channel, where surround mixes put dialogue, came out at 0.29 (-10.7 dB): fleurs-fr as 5.1
+# AAC was heard differently from the same audio in mono or stereo (an extra flag, and the same
+# extra flag on the mono file scaled by 0.29).  Mono and stereo keep swresample's mix.
+_DOWNMIX = {"FC": 1.0, "FL": 0.5 ** 0.5, "FR": 0.5 ** 0.5, "LFE": 0.0, "LFE2": 0.0}
+_DOWNMIX_OTHER = 0.5
+# Channels a file does not name (a plain 6-channel WAV) are in WAVE's speaker order, which is
+# also FFmpeg's: front left, right, centre, low frequency, back left, right, ...
+_WAVE_ORDER = ("FL", "FR", "FC", "LFE", "BL", "BR", "FLC", "FRC", "BC", "SL", "SR")
+
+
+def downmix_weights(channels: tuple[str, ...]) -> np.ndarray:
+    """Weights that mix channels named as FFmpeg names them ("FL", "FC", "LFE", "BL", ...) to
+    mono, for more than two channels (see _DOWNMIX); unnamed ones ("NONE") in WAVE's order."""
+    if any(c in ("NONE", "") for c in channels) and len(channels) <= len(_WAVE_ORDER):
+        channels = _WAVE_ORDER[:len(channels)]
+    return np.array([_DOWNMIX.get(c, _DOWNMIX_OTHER) for c in channels], dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class Damage:
     """A stretch of the file that could not be decoded, kept as silence: ``start``/``end`` in
@@ -66,7 +87,12 @@ def _decode_stream(path: str) -> Decoded:
         n = 0
         damaged: list[Damage] = []
         stopped = ""
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        surround = stream.layout is not None and len(stream.layout.channels) > 2
+        if surround:  # resampled with its channels, mixed here (see _DOWNMIX)
+            resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE)
+        else:
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        weights: dict[tuple[str, ...], np.ndarray] = {}
 
         def grow(size: int) -> None:
             nonlocal out
@@ -76,7 +102,12 @@ def _decode_stream(path: str) -> Decoded:
         def put(frames) -> None:
             nonlocal n
             for f in frames:
-                pcm = f.to_ndarray().reshape(-1)
+                if surround:
+                    names = tuple(c.name for c in f.layout.channels)
+                    w = weights.setdefault(names, downmix_weights(names) * np.float32(32768.0))
+                    pcm = w @ f.to_ndarray()  # on the same scale as s16
+                else:
+                    pcm = f.to_ndarray().reshape(-1)
                 grow(n + pcm.size)
                 out[n:n + pcm.size] = pcm
                 n += pcm.size
@@ -116,6 +147,9 @@ def _decode_stream(path: str) -> Decoded:
         put(resampler.resample(None))
     out = out[:n]
     out *= np.float32(1.0 / 32768.0)
+    peak = float(np.max(np.abs(out))) if out.size else 0.0
+    if peak > 1.0:  # channels loud together: the whole file down, so that nothing clips
+        out *= np.float32(1.0 / peak)
     return Decoded(out, tuple(damaged), stopped)
 
 

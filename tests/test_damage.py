@@ -1,6 +1,8 @@
 """Damaged audio in the results: words in a lost stretch untimed, no flag on them."""
 from __future__ import annotations
 
+import pytest
+
 from aligner.audio import Damage
 from aligner.damage import mark, warnings_for
 from aligner.types import Mismatch, TimedWord, Token
@@ -31,3 +33,41 @@ def test_nothing_changes_without_damage_and_warnings_say_where():
     (w,) = warnings_for((Damage(7.6, 8.14),), "", 15.2)
     assert w.kind == "damaged-audio" and "0.54 s" in w.message and "0:07.60" in w.message
     assert warnings_for((), "end of file", 3.0)[0].kind == "truncated-audio"
+
+
+def _wav(path, channels, rate=16000):
+    """A 1 s 440 Hz tone at 0.5 in ``channels`` (a list of 0/1 per channel), 16-bit WAV."""
+    import wave
+
+    import numpy as np
+
+    t = np.arange(rate) / rate
+    tone = (0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2")
+    frames = np.stack([tone * c for c in channels], axis=1).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(len(channels))
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames.tobytes())
+    return path
+
+
+def test_speech_in_the_centre_channel_of_a_surround_file_keeps_its_level(tmp_path):
+    """A 5.1 file (FFmpeg's layout for six channels: FL FR FC LFE BL BR) whose centre channel
+    holds the voice decodes at the voice's level: swresample's own mono downmix divided it by
+    3.41; mono and stereo decode as before, and channels loud together never clip."""
+    import numpy as np
+
+    from aligner.audio import decode, downmix_weights
+    from aligner.errors import AudioError
+
+    assert downmix_weights(("FL", "FR", "FC", "LFE", "BL", "BR")).tolist() == pytest.approx(
+        [0.7071, 0.7071, 1.0, 0.0, 0.5, 0.5], abs=1e-4)
+    peak = lambda p: float(np.max(np.abs(decode(str(p)))))  # noqa: E731
+    assert peak(_wav(tmp_path / "mono.wav", [1])) == pytest.approx(0.5, abs=0.01)
+    assert peak(_wav(tmp_path / "centre.wav", [0, 0, 1, 0, 0, 0])) == pytest.approx(0.5, abs=0.01)
+    assert peak(_wav(tmp_path / "stereo.wav", [1, 1])) == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(AudioError, match="silent"):  # low-frequency effects only: no voice
+        decode(str(_wav(tmp_path / "lfe.wav", [0, 0, 0, 1, 0, 0])))
+    loud = peak(_wav(tmp_path / "all.wav", [1, 1, 1, 0, 1, 1]))  # 0.5 x 3.41 would clip
+    assert loud == pytest.approx(1.0, abs=0.01)
