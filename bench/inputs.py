@@ -53,6 +53,9 @@ DEFAULT_CASE = SHARED / "episodes" / "fleurs-fr"
 SILENCE_S = 180
 ZEROED = 4096
 RUN_TIMEOUT_S = 600
+# The forms that are the same audio encoded another way (no silence added, nothing damaged):
+# how often one of them changes a flag is the figure the issue asks for.
+REENCODINGS = ("mp3-reencode", "flac-stereo", "aac-m4a", "aac-5.1-m4a")
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -288,6 +291,14 @@ def render(data: dict) -> list[str]:
         wtxt = "; ".join(f"{w.get('kind')}: {w.get('message')}" for w in ws) if ws else "none"
         L.append(f"| {name} | {how} | {r['rc']} | {timed} | {fl.replace('|', '/')} | "
                  f"{wtxt.replace('|', '/')} | {r['wall_s']:.0f} |")
+    enc = [n for n in REENCODINGS if forms.get(n, {}).get("words") is not None]
+    changed = [n for n in enc if forms[n]["extra"] or forms[n]["lost"]]
+    if enc:
+        L += ["", f"Re-encodings of the same audio ({', '.join(enc)}): {len(changed)} of {len(enc)} "
+              "change a flag" + (f" ({', '.join(changed)})" if changed else "") + "; in all "
+              f"{sum(len(forms[n]['extra']) for n in enc)} flag(s) added and "
+              f"{sum(len(forms[n]['lost']) for n in enc)} lost against the clean run's "
+              f"{clean.get('flags')} each."]
     m = data.get("machine", {})
     L += ["", f"Measured {m.get('date')} on {m.get('cores')} cores, one run at a time."]
     return L
