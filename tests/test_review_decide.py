@@ -178,3 +178,23 @@ def test_cdp_helper_reports_a_missing_element(tmp_path):
     finally:
         b.close()
     assert b.proc.returncode is not None
+
+
+def test_page_is_built_from_the_package_files(page):
+    tomllib = pytest.importorskip("tomllib")
+    from pathlib import Path
+
+    from aligner import review
+
+    tmp, _ = page
+    html = (tmp / "episode.review.html").read_text(encoding="utf-8")
+    assert "{{" not in html  # every hole of the template filled
+    assert review.asset("review.js").strip() in html and review.asset("review.css").strip() in html
+    assert '<script src' not in html and "<link" not in html  # one self-contained file
+    root = Path(__file__).resolve().parent.parent
+    conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "aligner.review" in conf["packages"]
+    assert set(conf["package-data"]["aligner.review"]) == {"page.html", "review.js", "review.css"}
+    with pytest.raises(ValueError):
+        review._inline("script", "var s = '</script>';")  # would end the page's script early
+    assert review.fill("a {{x}} {{y}}", {"x": "{{y}}", "y": "b"}) == "a {{y}} b"  # one pass
