@@ -19,8 +19,8 @@ import ftfy
 import numpy as np
 
 from .audio import SAMPLE_RATE
+from .windows import MAX_WINDOW_S, EncodingStore, encode
 
-MAX_WINDOW_S = 30.0
 MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
 FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects
 # A later piece of a word that the words before it make more likely than not on silence is the
@@ -88,10 +88,11 @@ def clean_for_model(text: str) -> str:
 
 
 class ForcedAligner:
-    def __init__(self, model, language: str):
+    def __init__(self, model, language: str, store: EncodingStore | None = None):
         from faster_whisper.tokenizer import Tokenizer
 
         self.model = model
+        self.store = store  # recognition's encodings, reused where a window is the same
         self.tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
                                    task="transcribe", language=language)
         self._silence = None
@@ -116,16 +117,16 @@ class ForcedAligner:
             self._sounded_cache[token] = got
         return got
 
-    def _encode(self, audio: np.ndarray):
-        from faster_whisper.audio import pad_or_trim
-
-        feats = self.model.feature_extractor(audio)
-        n_frames = min(feats.shape[-1], 3000)
-        return self.model.encode(pad_or_trim(feats)), n_frames
+    def _encoding(self, audio: np.ndarray, start: float, end: float):
+        got = self.store.get(start, end) if self.store is not None else None
+        if got is None:
+            got = encode(self.model, audio, start, end)
+        return got.output, got.n_frames
 
     def _silence_encoding(self):
         if self._silence is None:
-            self._silence, _ = self._encode(np.zeros(int(MAX_WINDOW_S * SAMPLE_RATE), np.float32))
+            silence = np.zeros(int(MAX_WINDOW_S * SAMPLE_RATE), np.float32)
+            self._silence = encode(self.model, silence, 0.0, MAX_WINDOW_S).output
         return self._silence
 
     def align_window(self, audio: np.ndarray, window: Window, texts: list[str],
@@ -139,13 +140,10 @@ class ForcedAligner:
 
         if not texts:
             return [], []
-        a = int(window.start * SAMPLE_RATE)
-        b = int(window.end * SAMPLE_RATE)
-        seg = audio[a:b]
-        if seg.size < SAMPLE_RATE // 50:
+        if int(window.end * SAMPLE_RATE) - int(window.start * SAMPLE_RATE) < SAMPLE_RATE // 50:
             return [], []
         t0 = time.perf_counter()
-        enc, n_frames = self._encode(seg)
+        enc, n_frames = self._encoding(audio, window.start, window.end)
         t1 = time.perf_counter()
         word_tokens = [self.tokens_for(t) for t in texts]
         flat = [t for ts in word_tokens for t in ts]
@@ -158,7 +156,8 @@ class ForcedAligner:
         text_idx = np.array([p[0] for p in res.alignments])
         time_idx = np.array([p[1] for p in res.alignments])
         jumps = np.pad(np.diff(text_idx), (1, 0), constant_values=1).astype(bool)
-        jump_times = time_idx[jumps] / self.model.tokens_per_second
+        tps = self.model.tokens_per_second
+        jump_times = time_idx[jumps] / tps
         probs = np.clip(np.asarray(res.text_token_probs, dtype=np.float64), 1e-12, 1.0)
         sprobs = np.clip(np.asarray(sil.text_token_probs, dtype=np.float64), 1e-12, 1.0)
         lp, slp = np.log10(probs), np.log10(sprobs)
@@ -170,7 +169,10 @@ class ForcedAligner:
             if j <= i or j >= len(jump_times) + 1:
                 continue
             start = float(jump_times[i]) if i < len(jump_times) else float(jump_times[-1])
-            end = float(jump_times[j]) if j < len(jump_times) else float(jump_times[-1])
+            # The last word ends where the path leaves the audio, not where its last token
+            # starts (which cut each window's last word short: fleurs-fr's turn ends by
+            # 120-200 ms); the silence this gives it is trimmed by ``snap_fits``.
+            end = float(jump_times[j]) if j < len(jump_times) else float(time_idx[-1]) / tps
             body = [lp[n] for n in range(i + 1, j) if sounded[n] and slp[n] < TEXT_PREDICTS]
             fits.append(WordFit(
                 idx, window.start + start, window.start + max(end, start),

@@ -27,10 +27,11 @@ from .forced import ForcedAligner, Rival, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
                    settle_inline_labels, stretched_words, text_heard_again)
-from .recognize import detect_language, recognize
-from .speech import snap_words, speech_intervals
+from .recognize import Budget, detect_language, recognize, text_tokens_per_s
+from .speech import reach_speech_end, snap_words, speech_intervals
 from .transcript import parse_transcript, read_transcript
 from .types import Alignment, HeardWord, TimedWord, Transcript
+from .windows import EncodingStore, cut_windows
 
 MIN_MATCHED = 0.20  # below this share of published words heard, the text is not this audio's
 # The same on content words, which recognition in the wrong language cannot fake with articles
@@ -41,7 +42,7 @@ MIN_MATCHED = 0.20  # below this share of published words heard, the text is not
 MIN_CONTENT_MATCHED = 0.20
 DEFAULT_MIN_CONFIDENCE = 0.5
 NEAR_GAP_S = 0.5
-RECOGNITION_VERSION = 1  # raise when recognize() changes what it returns: old cache entries go
+RECOGNITION_VERSION = 3  # raise when recognize() changes what it returns: old cache entries go
 
 
 @dataclass
@@ -89,12 +90,15 @@ def place_words(transcript: Transcript, plan: Plan, fits: dict[int, WordFit]) ->
 
 
 def snap_fits(fits: dict[int, WordFit], transcript: Transcript,
-              intervals: list[tuple[float, float]]) -> dict[int, WordFit]:
+              intervals: list[tuple[float, float]], windows=()) -> dict[int, WordFit]:
     order = sorted(fits)
     toks = [transcript.tokens[i] for i in order]
     new_turn = [k == 0 or toks[k].line != toks[k - 1].line for k in range(len(toks))]
     spans = snap_words([(fits[i].start, fits[i].end) for i in order], [t.text for t in toks],
                        new_turn, intervals)
+    pos = {i: k for k, i in enumerate(order)}
+    spans = reach_speech_end(spans, intervals,
+                             {pos[w.words[-1]] for w in windows if w.words and w.words[-1] in pos})
     return {i: replace(fits[i], start=s, end=e) for i, (s, e) in zip(order, spans)}
 
 
@@ -158,6 +162,7 @@ def run_alignment(
     timings: dict | None = None,
     speech: list[tuple[float, float]] | None = None,
     known: list[str] | None = None,
+    store: EncodingStore | None = None,
 ) -> tuple[list[TimedWord], list, list[tuple[int, int]], float]:
     """Everything after recognition: plan, forced alignment, flags."""
     progress = progress or Progress()
@@ -165,7 +170,7 @@ def run_alignment(
     duration = audio.size / audio_mod.SAMPLE_RATE
     t = time.perf_counter()
     speech = speech if speech is not None else speech_intervals(audio)
-    plan = make_plan(transcript, heard, duration, speech)
+    plan = make_plan(transcript, heard, duration, speech, cut_windows(speech, duration))
     if plan.matched_fraction < MIN_MATCHED or plan.content_matched < MIN_CONTENT_MATCHED:
         raise TranscriptMismatch(
             f"the transcript does not match this audio: only {plan.content_matched:.0%} of its "
@@ -183,7 +188,7 @@ def run_alignment(
     named = names_mod.name_matches(transcript, plan.spoken, known or [], language)
     for first, pairs in names_mod.rivals(named).items():  # a known name's spelling, likewise
         to_weigh.setdefault(first, []).extend(pairs)
-    aligner = ForcedAligner(model, language)
+    aligner = ForcedAligner(model, language, store)
 
     def said(i: int) -> str:  # the words aligned: sound notes glued to them left out
         return transcript.spoken_text(transcript.tokens[i])
@@ -251,8 +256,10 @@ def run_alignment(
         if found is not None and credible_speech(found[1]):  # not music taken for speech
             plan.gaps.append(found[0])
     plan.gaps.sort(key=lambda g: g.start)
-    fits = snap_fits(fits, transcript, speech)
+    fits = snap_fits(fits, transcript, speech, plan.windows)
     timings["encode"] = aligner.encode_seconds
+    if store is not None:
+        timings["encodings_reused"], timings["encodings_new"] = store.hits, store.misses
     timings["rivals"] = aligner.rival_seconds
     timings["align"] = time.perf_counter() - t - aligner.encode_seconds - aligner.rival_seconds
 
@@ -330,17 +337,24 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     speech = speech_intervals(samples)
     timings["vad"] = time.perf_counter() - t_vad
     hot = names_mod.hotwords(known) if opts.hotwords else None
-    heard = cache.recognition(
-        samples, lambda: recognize(model, samples, language, opts.beam_size, advance, speech, hot),
-        model=opts.model, compute_type=compute_type, language=language, beam=opts.beam_size,
-        hotwords=hot, speech=speech, version=RECOGNITION_VERSION)
-    progress.advance(max(0.0, duration - last[0]))
-    timings["recognize"] = time.perf_counter() - t
-    transcript = settle_inline_labels(transcript, heard)  # lost line breaks: labels said or not
+    # Recognition's encodings, kept on disk for the alignment; none when the cache answers.
+    store = EncodingStore()
+    try:
+        budget = Budget(text_tokens_per_s(model, transcript, speech))
+        heard = cache.recognition(
+            samples, lambda: recognize(model, samples, language, opts.beam_size, advance, speech,
+                                       hot, store, budget, timings),
+            model=opts.model, compute_type=compute_type, language=language, beam=opts.beam_size,
+            hotwords=hot, speech=speech, version=RECOGNITION_VERSION)
+        progress.advance(max(0.0, duration - last[0]))
+        timings["recognize"] = time.perf_counter() - t
+        transcript = settle_inline_labels(transcript, heard)  # lost line breaks: labels said or not
 
-    words, mism, unspoken, matched = run_alignment(
-        samples, transcript, model, language, heard, progress, opts.min_confidence, timings, speech,
-        known)
+        words, mism, unspoken, matched = run_alignment(
+            samples, transcript, model, language, heard, progress, opts.min_confidence, timings,
+            speech, known, store)
+    finally:
+        store.close()
     words, mism = damage.mark(words, mism, decoded.damaged)
     progress.done()
     timings["total"] = time.perf_counter() - t_all

@@ -19,6 +19,7 @@ from .speech import pauses_within, speech_within
 from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches
 from .transcript import parse_transcript
 from .types import HeardWord, Token, Transcript
+from .windows import Span
 
 HEADER_SPOKEN_MIN = 0.35  # share of a header line's words heard for it to count as said
 INSERT_MIN_S = 2.0  # heard speech beyond what the text needs, before it counts as untranscribed
@@ -150,7 +151,11 @@ def _coin_toss(i: int, own: list[int], toks: list[Token], matches: list[list[int
 
 
 def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
-              speech: list[tuple[float, float]] | None = None) -> Plan:
+              speech: list[tuple[float, float]] | None = None,
+              cuts: list[Span] | None = None) -> Plan:
+    """``cuts``: the windows recognition encoded (``windows.cut_windows``); the published
+    words are aligned in the same windows where they can be, so that each encoding serves
+    both."""
     tokens = transcript.tokens
     all_idx = [t.index for t in tokens if t.norm]
     _, _, _, matches = _match(tokens, all_idx, heard)
@@ -203,6 +208,9 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     gaps = _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration, speech or [])
 
     windows = _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech or [])
+    if cuts:
+        windows = _windows_on_cuts(windows, spoken, anchors, gaps, tokens, unit_s, cuts, heard,
+                                   matches)
     trail = set(trailing)
     judged = set(spoken) | {i for i in all_idx if tokens[i].line in trail}
     return Plan(spoken, unspoken_lines, omitted_runs, gaps, windows, matches, anchors,
@@ -752,6 +760,93 @@ def _unheard_edge(spoken, anchors, tokens, unit_s, speech, duration, at_end: boo
     if not rest or have >= 0.5 * need:
         return 0.0 if at_end else duration
     return min(duration, hi) if at_end else max(0.0, lo)
+
+
+# A window the text needs less of than recognition encoded, by more than this at the audio's
+# first or last published word, is trimmed (and encoded again): music or an intro before the
+# first words would otherwise be aligned with them.
+TRIM_SLACK_S = 1.0
+
+
+_CLAUSE_END = tuple(".?!…;:,»)\"")
+
+
+def _cut_at_sentences(ks: list[int], spoken: list[int], timed: dict[int, float],
+                      tokens: list[Token]) -> None:
+    """Where the window changes between words whose times were only estimated, move the
+    change to the nearest clause or turn end among them: a window is cut in a pause, and
+    speakers pause at punctuation and between turns (fleurs-fr: a turn's first words, not
+    heard, were estimated before the cut they follow and squeezed into its edge)."""
+    n = len(spoken)
+    for p in range(1, n):
+        if ks[p] == ks[p - 1]:
+            continue
+        lo = p - 1  # the estimated words around the change, between two heard ones
+        while lo > 0 and spoken[lo] not in timed:
+            lo -= 1
+        hi = p
+        while hi < n - 1 and spoken[hi] not in timed:
+            hi += 1
+        if spoken[p - 1] in timed and spoken[p] in timed:
+            continue
+        ends = [q for q in range(lo + 1, hi + 1)
+                if tokens[spoken[q - 1]].text.rstrip().endswith(_CLAUSE_END)
+                or tokens[spoken[q - 1]].line != tokens[spoken[q]].line]
+        if not ends:
+            continue
+        q = min(ends, key=lambda q: abs(q - p))
+        for r in range(min(p, q), max(p, q)):
+            ks[r] = ks[p - 1] if q > p else ks[p]
+
+
+def _windows_on_cuts(own: list[Window], spoken, anchors, gaps, tokens, unit_s,
+                     cuts: list[Span], heard: list[HeardWord],
+                     matches: list[list[int]]) -> list[Window]:
+    """The published words in recognition's windows: each word goes to the window that holds
+    its start (as heard, else as estimated between heard words, never moving back), a window
+    is cut again at speech with no text (which is never aligned with text), and the text's
+    first and last windows end where ``own`` (the windows cut for the text alone, ``_windows``)
+    do, when those are well inside.  A word given to the wrong side of a cut is squeezed into
+    its window's edge and moved by ``recut_windows``."""
+    if not own or not cuts:
+        return own
+    est = _estimate_times(spoken, anchors, tokens, unit_s)
+    # Where each word starts: as heard when recognition heard it (matched, if not reliably
+    # enough to anchor), else as estimated.
+    timed = {i: heard[matches[i][0]].start for i in spoken if matches[i]}
+    # between two windows, the middle of the pause they leave out is the border
+    starts = [cuts[0].start] + [(a.end + b.start) / 2 for a, b in zip(cuts, cuts[1:])]
+    ks: list[int] = []
+    for i in spoken:
+        ks.append(max(ks[-1] if ks else 0, bisect.bisect_right(starts, timed.get(i, est[i])) - 1, 0))
+    _cut_at_sentences(ks, spoken, timed, tokens)
+    gap_before = {g.before_token: g for g in gaps}
+    groups: list[tuple[float, float, list[int]]] = []
+    k_prev = 0
+    for i, k in zip(spoken, ks):
+        g = gap_before.get(i)
+        if not groups or k != k_prev or g is not None:
+            lo = cuts[k].start
+            if g is not None:
+                lo = max(lo, g.end)
+                if groups:  # the words before the speech with no text end before it
+                    a, b, ws = groups[-1]
+                    ends = [anchors[j][1] for j in ws if j in anchors]
+                    groups[-1] = (a, min(b, max([g.start] + ends)), ws)
+            groups.append((lo, cuts[k].end, []))
+        groups[-1][2].append(i)
+        k_prev = k
+    end_gap = gap_before.get(len(tokens))
+    if end_gap is not None:
+        a, b, ws = groups[-1]
+        groups[-1] = (a, min(b, max(end_gap.start, a + 0.5)), ws)
+    a, b, ws = groups[0]
+    if own[0].start - a > TRIM_SLACK_S:
+        groups[0] = (own[0].start, b, ws)
+    a, b, ws = groups[-1]
+    if b - own[-1].end > TRIM_SLACK_S:
+        groups[-1] = (a, max(own[-1].end, a + 0.5), ws)
+    return [Window(a, b, tuple(ws)) for a, b, ws in groups if b > a]
 
 
 def _windows(spoken, anchors, gaps, tokens, unit_s, duration, speech) -> list[Window]:

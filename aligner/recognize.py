@@ -1,12 +1,15 @@
-"""Speech recognition with faster-whisper: the *heard* words, used as evidence only.
+"""Speech recognition with faster-whisper's model: the *heard* words, used as evidence only.
 
-Settings favour a bounded worst case over the last point of accuracy: greedy decoding, no
-conditioning on previous text and the VAD filter keep a looping or garbled recognition (robotic
-voices, music) from running away, and word timestamps give each heard word a rough place.
+Each window of audio (``windows.cut_windows``) is encoded once; the decoder reads it greedily,
+without conditioning on previous text and within a bound on its length (a looping or garbled
+recognition of robotic voices or music cannot run away), and the heard tokens are timed by
+cross-attention on the same encoding, which the forced alignment then reuses.
 """
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -15,6 +18,7 @@ from .audio import SAMPLE_RATE
 from .normalize import norm_token
 from .speech import speech_within
 from .types import HeardWord
+from .windows import EncodingStore, cut_windows, encode
 
 
 def detect_language(model, audio: np.ndarray) -> str:
@@ -22,23 +26,45 @@ def detect_language(model, audio: np.ndarray) -> str:
     return lang
 
 
-CHUNK_S = 600.0  # recognise at most this much audio at once: memory stays flat with length
+# Faster-whisper's own word-timestamp settings: marks glued to the word they follow or lead.
+_PREPEND = "\"'“¿([{-"
+_APPEND = "\"'.。,，!！?？:：”)]}、"
+# A window whose decoder says "no speech" this surely, with words it is this unsure of, is
+# silence or noise: faster-whisper's defaults (no_speech_threshold, log_prob_threshold).
+NO_SPEECH = 0.6
+LOW_LOGPROB = -1.0
+# A window's decode is bounded: at most this many tokens per second of its speech, or 1.5x
+# the published text's tokens expected there, whichever is more (issue #13).  6/s is about
+# fast speech in the languages at hand (French read speech in fleurs-fr: 4.4 tokens/s; the
+# English of lucier-en: 3.1/s), so speech with no text is still heard and a loop stops.
+TOKENS_PER_S = 6.0
+TEXT_MARGIN = 1.5
+MAX_LENGTH = 448  # Whisper's decoder
 
 
-def chunk_bounds(duration: float, speech: list[tuple[float, float]],
-                 chunk_s: float = CHUNK_S) -> list[tuple[float, float]]:
-    """Cut points for recognition, at most ``chunk_s`` apart, each in the longest pause of the
-    last minute before the limit (so no word is cut), else at the limit itself."""
-    bounds, start = [], 0.0
-    while duration - start > chunk_s:
-        limit = start + chunk_s
-        pauses = [(b - a, (a + b) / 2) for (_, a), (b, _) in zip(speech, speech[1:])
-                  if limit - 60.0 <= (a + b) / 2 <= limit]
-        cut = max(pauses)[1] if pauses else limit
-        bounds.append((start, cut))
-        start = cut
-    bounds.append((start, duration))
-    return bounds
+@dataclass(frozen=True)
+class Budget:
+    """What bounds each window's decode: the published text's tokens per second of speech
+    (None: no text to go by)."""
+
+    text_tokens_per_s: float | None = None
+
+    def max_new(self, speech_s: float) -> int:
+        n = TOKENS_PER_S * speech_s
+        if self.text_tokens_per_s:
+            n = max(n, TEXT_MARGIN * self.text_tokens_per_s * speech_s)
+        return max(8, int(np.ceil(n)))
+
+
+def text_tokens_per_s(model, transcript, speech: list[tuple[float, float]]) -> float | None:
+    """The published text's Whisper tokens per second of speech (voice activity): what a
+    window's decode is bounded by (``Budget``).  All the text counts, header included: an
+    upper bound is what is wanted."""
+    speech_s = sum(b - a for a, b in speech)
+    if speech_s < 1.0:
+        return None
+    text = " ".join(transcript.spoken_text(t) for t in transcript.tokens)
+    return len(model.hf_tokenizer.encode(text, add_special_tokens=False).ids) / speech_s
 
 
 def recognize(
@@ -49,26 +75,43 @@ def recognize(
     progress: Callable[[float], None] | None = None,
     speech: list[tuple[float, float]] | None = None,
     hotwords: str | None = None,
+    store: EncodingStore | None = None,
+    budget: Budget | None = None,
+    timings: dict | None = None,
 ) -> list[HeardWord]:
-    """Recognise in chunks of at most ten minutes, cut in pauses: faster-whisper computes the
-    features of all the audio it is given at once, which would make memory grow with length.
-    With ``speech`` (voice activity), stretches of speech recognition skipped or looped over are
-    heard again on their own."""
-    heard: list[HeardWord] = []
+    """What Whisper hears, window by window (``windows.cut_windows``: at most 30 s, cut in
+    pauses): each window is encoded once, decoded greedily within a bound, and its words timed
+    on the same encoding.  With ``store``, the encodings are kept for the forced alignment.
+    With ``speech`` (voice activity), stretches of speech recognition skipped or looped over
+    are heard again on their own."""
     duration = audio.size / SAMPLE_RATE
-    for c0, c1 in chunk_bounds(duration, speech or []):
-        heard += _transcribe(model, audio, c0, c1, language, beam_size, progress, hotwords)
+    windows = cut_windows(speech if speech is not None else [], duration)
+    heard: list[HeardWord] = []
+    hearer = _Hearer(model, language, beam_size, hotwords, budget or Budget())
+    for w in windows:
+        inside = speech_within(speech, w.start, w.end) if speech else [(w.start, w.end)]
+        heard += hearer.hear(audio, w.start, w.end, inside, store)
+        if progress:
+            progress(w.end)
+    if timings is not None:
+        timings.update({f"recognize_{k}": v for k, v in hearer.seconds.items()})
     if not speech:
         return heard
     loops = looped(heard)
     out = [w for k, w in enumerate(heard) if k not in loops]
-    for t0, t1 in skipped(out, speech):
+    # The episode's edges count as heard: Whisper reading a full window can pass over its
+    # first sentence (fleurs-fr's 0.8-9.5 s, heard in a 10 s window, not in a 29 s one).
+    edges = [HeardWord("", 0.0, 0.0, 0.0, ""), HeardWord("", duration, duration, 0.0, "")]
+    for t0, t1 in skipped([edges[0]] + out + [edges[1]], speech):
         a, b = max(0.0, t0 - HOLE_PAD_S), t1 + HOLE_PAD_S
 
         def inside(w: HeardWord) -> bool:
             return a <= (w.start + w.end) / 2 <= b
 
-        raw = _transcribe(model, audio, a, b, language, beam_size, hotwords=hotwords)
+        raw = []
+        for piece in cut_windows([], b - a):
+            p0, p1 = a + piece.start, a + piece.end
+            raw += hearer.hear(audio, p0, p1, speech_within(speech, p0, p1))
         again_loops = looped(raw)
         again = [w for k, w in enumerate(raw) if k not in again_loops and inside(w)]
         if 2 * len(again_loops) > len(raw):
@@ -80,38 +123,101 @@ def recognize(
     return sorted(out, key=lambda w: w.start)
 
 
+class _Hearer:
+    """One window's recognition on its encoder output: a greedy (or beam) decode without time
+    stamps, then the heard tokens timed by the cross-attention alignment, as faster-whisper's
+    word timestamps do, on the same encoding."""
+
+    def __init__(self, model, language: str, beam_size: int, hotwords: str | None, budget: Budget):
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        self.model, self.language, self.beam_size, self.budget = model, language, beam_size, budget
+        self.tok = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
+                             language=language)
+        self.suppress = list(get_suppressed_tokens(self.tok, [-1]))
+        prompt = []
+        if hotwords:  # known names as previous text, as faster-whisper's hotwords are given
+            prompt = [self.tok.sot_prev] + self.tok.encode(" " + hotwords.strip())[-(MAX_LENGTH // 4):]
+        self.prompt = prompt + list(self.tok.sot_sequence) + [self.tok.no_timestamps]
+        self.seconds = {"encode": 0.0, "decode": 0.0, "time_words": 0.0}
+
+    def hear(self, audio: np.ndarray, start: float, end: float,
+             speech: list[tuple[float, float]], store: EncodingStore | None = None,
+             ) -> list[HeardWord]:
+        """The words heard in audio[start:end], given the voice activity inside it."""
+        if end - start < 0.05:
+            return []
+        t0 = time.perf_counter()
+        enc = encode(self.model, audio, start, end)
+        self.seconds["encode"] += time.perf_counter() - t0
+        if store is not None:
+            store.put(start, end, enc)
+        return self._decode(enc, start, sum(b - a for a, b in speech))
+
+    def _decode(self, enc, start: float, speech_s: float) -> list[HeardWord]:
+        """Read without time stamps: with them, Whisper closes its last segment early and
+        leaves the rest of the window to a next one, which faster-whisper encodes again from
+        there (lucier-en: 76 words heard of 107 said, against 105 without; fleurs-fr as many
+        either way, in half the decoding time)."""
+        from faster_whisper.transcribe import merge_punctuations
+
+        t1 = time.perf_counter()
+        prompt = self.prompt
+        # CTranslate2's Whisper decodes at most half of ``max_length`` new tokens (measured on
+        # a fleurs-fr window: 50 -> 25, 100 -> 50, 200 -> 100; 448 -> Whisper's own 224).
+        max_length = min(MAX_LENGTH, 2 * self.budget.max_new(speech_s))
+        kwargs = {"beam_size": self.beam_size, "patience": 1} if self.beam_size > 1 else \
+            {"beam_size": 1, "sampling_topk": 1}
+        r = self.model.model.generate(
+            enc.output, [prompt], max_length=max_length, return_scores=True,
+            return_no_speech_prob=True, suppress_blank=True, suppress_tokens=self.suppress,
+            **kwargs)[0]
+        tokens = [t for t in r.sequences_ids[0] if t < self.tok.eot]
+        t2 = time.perf_counter()
+        self.seconds["decode"] += t2 - t1
+        if not tokens:
+            return []
+        avg_logprob = r.scores[0] * len(tokens) / (len(tokens) + 1)
+        if r.no_speech_prob > NO_SPEECH and avg_logprob < LOW_LOGPROB:
+            return []
+        words = self.model.find_alignment(self.tok, [tokens], enc.output, enc.n_frames)[0]
+        merge_punctuations(words, _PREPEND, _APPEND)
+        self.seconds["time_words"] += time.perf_counter() - t2
+        words = [w for w in words if w["word"].strip()]
+        spans = _bounded([(float(w["start"]), float(w["end"])) for w in words])
+        out = [HeardWord(w["word"].strip(), round(start + a, 3), round(start + b, 3),
+                         float(w["probability"]), norm_token(w["word"].strip(), self.language))
+               for w, (a, b) in zip(words, spans)]
+        return join_split_numbers(out, self.language)
+
+
+# A heard word timed far longer than words take holds speech the reading passed over (the
+# alignment must cover every frame from the window's start): fleurs-fr's first sentence, not
+# read in a 29 s window, went to the next word heard, "Nous" 0.0-10.5 s.  As faster-whisper's
+# word timestamps do, such a word keeps twice the median word's length (at most 0.7 s), on
+# the side of the words it is read with, and the rest is a hole that is heard again.
+MEDIAN_WORD_CAP_S = 0.7
+LONG_WORD = 4.0  # inside a window, a word this many times that length
+
+
+def _bounded(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    if not spans:
+        return spans
+    durations = [b - a for a, b in spans]
+    most = 2 * min(MEDIAN_WORD_CAP_S, float(np.median(durations)))
+    out = list(spans)
+    for k, (a, b) in enumerate(spans):
+        if b - a <= most or (0 < k < len(spans) - 1 and b - a <= LONG_WORD * most):
+            continue
+        if k == len(spans) - 1 and k > 0:
+            out[k] = (a, a + most)  # the end of the window, not read
+        else:
+            out[k] = (b - most, b)  # speech before it, not read
+    return out
+
+
 _NUMBER_TAIL = re.compile(r"^[.,]\d")
-
-
-def _transcribe(model, audio: np.ndarray, c0: float, c1: float, language: str, beam_size: int,
-                progress: Callable[[float], None] | None = None,
-                hotwords: str | None = None) -> list[HeardWord]:
-    piece = audio[int(c0 * SAMPLE_RATE):int(c1 * SAMPLE_RATE)]
-    # Known names (``names.hotwords``) as a prompt, so that recognition can spell them; none:
-    # the call is exactly as before.
-    extra = {"hotwords": hotwords} if hotwords else {}
-    segments, _info = model.transcribe(
-        piece,
-        language=language,
-        beam_size=beam_size,
-        temperature=0.0,
-        condition_on_previous_text=False,
-        word_timestamps=True,
-        vad_filter=True,
-        vad_parameters={"min_silence_duration_ms": 500},
-        **extra,
-    )
-    out = []
-    for seg in segments:
-        for w in seg.words or []:
-            text = w.word.strip()
-            if not text:
-                continue
-            out.append(HeardWord(text, c0 + float(w.start), c0 + float(w.end),
-                                 float(w.probability), norm_token(text, language)))
-        if progress:
-            progress(c0 + float(seg.end))
-    return join_split_numbers(out, language)
 
 
 def join_split_numbers(words: list[HeardWord], language: str) -> list[HeardWord]:
@@ -164,8 +270,7 @@ def skipped(heard: list[HeardWord], speech: list[tuple[float, float]],
     """Stretches of speech between two heard words that recognition gave no word for.  Whisper
     sometimes ends a 30 s window early with a final time stamp and moves on to the next one,
     skipping the speech in between (seen: 20 s of a German episode, 100 s of monde-numerique);
-    heard alone, that speech is recognised like the rest.  Before the first and after the last
-    heard word is left to the pipeline, which asks first which language it is in."""
+    heard alone, that speech is recognised like the rest."""
     out = []
     starts = [a for a, _ in speech]
     for prev, nxt in zip(heard, heard[1:]):

@@ -156,17 +156,6 @@ def test_numbers_split_by_word_time_stamps_are_joined():
     assert out[1].norm == "dos mil trescientos"
 
 
-def test_recognition_chunks_are_cut_in_pauses_and_bounded():
-    from aligner.recognize import CHUNK_S, chunk_bounds
-
-    speech = [(0.0, 580.0), (581.5, 1150.0), (1150.4, 1500.0)]
-    bounds = chunk_bounds(1500.0, speech)
-    assert bounds[0] == (0.0, 580.75)  # the pause before the ten-minute mark
-    assert all(b - a <= CHUNK_S for a, b in bounds)
-    assert [a for a, _ in bounds[1:]] == [b for _, b in bounds[:-1]] and bounds[-1][1] == 1500.0
-    assert chunk_bounds(90.0, []) == [(0.0, 90.0)]
-
-
 def test_editor_round_trip_page_export_realign(aligned, tmp_path):
     """The editor's loop on the real clip: every flag accepted in the review page (headless
     Chromium), the corrected transcript exported, aligned again with the decisions: the accepted

@@ -2,10 +2,10 @@
 stand-in for faster-whisper's model; the real model runs in test_e2e.py)."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
+import pytest
 
+from aligner import pipeline
 from aligner.pipeline import _heard_as_said
 from aligner.plan import Gap
 from aligner.types import HeardWord
@@ -20,11 +20,16 @@ class _Model:
     def detect_language(self, audio):
         return self.lang, 0.9, [(self.lang, 0.9)]
 
-    def transcribe(self, audio, language=None, **_):
-        self.asked.append(language)
-        ws = [SimpleNamespace(word=" " + w, start=0.1 * k, end=0.1 * k + 0.08, probability=0.9)
-              for k, w in enumerate(self.words.get(language, []))]
-        return iter([SimpleNamespace(words=ws, end=1.0)]), None
+
+@pytest.fixture(autouse=True)
+def _recognition(monkeypatch):
+    """Recognition as the stand-in model hears it (the real decoding runs in test_e2e.py)."""
+    def recognize(model, audio, language, *_, **__):
+        model.asked.append(language)
+        return [HeardWord(w, 0.1 * k, 0.1 * k + 0.08, 0.9, w)
+                for k, w in enumerate(model.words.get(language, []))]
+
+    monkeypatch.setattr(pipeline, "recognize", recognize)
 
 
 _GAP = Gap(2.0, 8.0, [], 3, heard_in_it=False)

@@ -1,0 +1,144 @@
+"""Windows of audio, each put through Whisper's encoder once and its output kept for every later
+use: recognition decodes from it, the heard words are timed on it, the published words are
+forced-aligned on it and rival readings weighed on it (issue #13: the encoder is the floor of
+the cost, and it used to run two or three times over each stretch).
+
+Windows are cut in pauses that voice activity finds, at most 30 s long (the encoder's input),
+as full as the pauses allow: the encoder costs the same for 5 s as for 30 s of audio.
+
+The outputs are kept on disk, one file per window, in a folder removed when the run ends:
+an hour of audio is ~120 windows of 1500 x 512 floats (base), 370 MB in memory; on disk the
+run's memory stays flat with the episode's length.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audio import SAMPLE_RATE
+
+MAX_WINDOW_S = 30.0
+EDGE_S = 0.1  # silence kept inside a window at a cut, as the plan keeps (``plan.EDGE_S``)
+# Where a window is cut: in its last CUT_ZONE_S, at a pause of at least GOOD_PAUSE_S if there
+# is one (a breath between sentences; 0.3 s as in the plan's cuts between anchored words).
+CUT_ZONE_S = 8.0
+GOOD_PAUSE_S = 0.3
+
+
+@dataclass(frozen=True)
+class Span:
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One window's encoder output (a CTranslate2 StorageView) and how many of its 3000
+    feature frames hold the window's audio (the rest is padding)."""
+
+    output: object
+    n_frames: int
+
+
+def cut_windows(speech: list[tuple[float, float]], duration: float,
+                max_s: float = MAX_WINDOW_S) -> list[Span]:
+    """Windows over all the speech, each at most ``max_s`` long, cut in a pause that voice
+    activity finds: the latest pause of at least ``GOOD_PAUSE_S`` in the window's last
+    ``CUT_ZONE_S``, else the longest one there, else the latest anywhere, else at the limit
+    (alignment re-cuts a window whose edge falls inside a word).  A window ends ``EDGE_S``
+    into the pause and the next starts ``EDGE_S`` before its end: the alignment gives a
+    window's edge frames to its first and last words, so silence left inside would be counted
+    as part of them (cut in the middle of pauses, fleurs-fr's segment edges were off by 170 ms
+    at the median instead of 52).  The first window starts at 0 and the last ends with the
+    audio: voice activity misses quiet speech (the first 2 s of fleurs-fr), and recognition
+    is the judge of what the edges hold."""
+    if duration <= 0:
+        return []
+    # pauses as (start, end), with the silence before the first and after the last speech
+    pauses = [(a, b) for (_, a), (b, _) in zip(speech, speech[1:]) if b > a]
+    out: list[Span] = []
+    start = 0.0
+    while duration - start > max_s:
+        limit = start + max_s
+        inside = [(a, b) for a, b in pauses if start + 1.0 < a + EDGE_S and a + EDGE_S <= limit]
+        zone = [p for p in inside if p[0] > limit - CUT_ZONE_S]
+        good = [p for p in zone if p[1] - p[0] >= GOOD_PAUSE_S]
+        if good:
+            a, b = good[-1]
+        elif zone:
+            a, b = max(zone, key=lambda p: p[1] - p[0])
+        elif inside:
+            a, b = inside[-1]
+        else:
+            a = b = limit
+        end = min(a + EDGE_S, (a + b) / 2)
+        out.append(Span(start, end))
+        start = max(end, b - EDGE_S)
+    out.append(Span(start, duration))
+    return out
+
+
+def encode(model, audio: np.ndarray, start: float, end: float) -> Encoded:
+    """The encoder's output for audio[start:end] (at most 30 s), padded as Whisper expects."""
+    from faster_whisper.audio import pad_or_trim
+
+    seg = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+    feats = model.feature_extractor(seg)
+    n_frames = min(feats.shape[-1], 3000)
+    return Encoded(model.encode(pad_or_trim(feats)), n_frames)
+
+
+def _key(start: float, end: float) -> tuple[int, int]:
+    return int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+
+
+class EncodingStore:
+    """Encoder outputs by window (the exact samples it covers), on disk for the run.
+
+    ``get`` answers only for the very window that was encoded: an encoder output is not a
+    function of time that could be sliced (each frame attends to the whole window)."""
+
+    def __init__(self):
+        self._dir: str | None = None
+        self._frames: dict[tuple[int, int], int] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def put(self, start: float, end: float, enc: Encoded) -> None:
+        import ctranslate2
+
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix="podalign-enc-")
+        out = enc.output
+        if getattr(out, "device", "cpu") != "cpu":
+            out = out.to_device(ctranslate2.Device.cpu)
+        k = _key(start, end)
+        np.save(os.path.join(self._dir, f"{k[0]}-{k[1]}.npy"), np.asarray(out))
+        self._frames[k] = enc.n_frames
+
+    def get(self, start: float, end: float) -> Encoded | None:
+        import ctranslate2
+
+        k = _key(start, end)
+        if k not in self._frames or self._dir is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        arr = np.load(os.path.join(self._dir, f"{k[0]}-{k[1]}.npy"))
+        return Encoded(ctranslate2.StorageView.from_array(arr), self._frames[k])
+
+    def close(self) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+        self._frames.clear()
+
+    def __enter__(self) -> "EncodingStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,89 @@
+"""Windows of audio encoded once (``aligner.windows``), how recognition bounds and times its
+reading of them (``aligner.recognize``), and how the plan puts the published words in them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aligner.recognize import Budget, _bounded
+from aligner.speech import reach_speech_end
+from aligner.windows import EDGE_S, MAX_WINDOW_S, EncodingStore, Encoded, Span, cut_windows
+
+
+def _covers(windows: list[Span], duration: float) -> None:
+    assert windows[0].start == 0.0 and windows[-1].end == duration
+    assert all(w.end - w.start <= MAX_WINDOW_S + 1e-9 for w in windows)
+    assert all(a.end <= b.start for a, b in zip(windows, windows[1:]))
+
+
+def test_windows_are_cut_in_pauses_just_inside_them():
+    # speech every 4 s, 3.5 s long: pauses of 0.5 s; a longer pause at 55-57 s
+    speech = [(t, t + 3.5) for t in np.arange(0.0, 52.0, 4.0)] + [(57.0, 70.0)]
+    ws = cut_windows(speech, 71.0)
+    _covers(ws, 71.0)
+    pauses = [(b, a) for (_, b), (a, _) in zip(speech, speech[1:])]
+    for w, v in zip(ws, ws[1:]):
+        p = next(p for p in pauses if p[0] <= w.end <= p[1])  # every cut is in a pause ...
+        assert w.end == pytest.approx(p[0] + EDGE_S) and v.start == pytest.approx(p[1] - EDGE_S)
+    assert ws[0].end > MAX_WINDOW_S - 8.0  # ... late in the window: as few windows as can be
+
+
+def test_speech_with_no_pause_is_cut_at_the_limit_and_short_audio_is_one_window():
+    ws = cut_windows([(0.5, 80.0)], 80.0)
+    _covers(ws, 80.0)
+    assert [round(w.end - w.start, 6) for w in ws[:2]] == [MAX_WINDOW_S, MAX_WINDOW_S]
+    assert cut_windows([(1.0, 5.0)], 12.0) == [Span(0.0, 12.0)]
+    assert cut_windows([], 0.0) == []
+
+
+def test_decoding_is_bounded_by_the_text_and_by_speech():
+    assert Budget(None).max_new(10.0) == 60  # 6 tokens a second with no text to go by
+    assert Budget(8.0).max_new(10.0) == 120  # 1.5 x the text's rate when it is higher
+    assert Budget(2.0).max_new(10.0) == 60
+    assert Budget(5.0).max_new(0.0) == 8  # never nothing: voice activity misses quiet speech
+
+
+def test_a_word_timed_over_speech_recognition_passed_over_keeps_a_word_s_length():
+    spans = [(0.0, 10.46), (10.46, 10.62), (10.62, 10.76), (10.76, 10.9), (10.9, 11.1)]
+    out = _bounded(spans)
+    assert out[0] == pytest.approx((10.46 - 2 * 0.16, 10.46))  # twice the median word
+    assert out[1:] == spans[1:]
+    tail = _bounded([(0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 9.0)])
+    assert tail[-1] == pytest.approx((0.6, 1.0))  # the window's end, not read
+
+
+def test_a_window_s_last_word_reaches_the_end_of_its_speech():
+    intervals = [(0.0, 2.2), (3.0, 4.0)]
+    spans = [(0.0, 1.0), (1.0, 2.0), (3.0, 3.9)]
+    assert reach_speech_end(spans, intervals, {1}) == [(0.0, 1.0), (1.0, 2.2), (3.0, 3.9)]
+    # not a window's last word, or too far, or another word in the speech: unchanged
+    assert reach_speech_end(spans, intervals, set()) == spans
+    assert reach_speech_end([(0.0, 1.0), (1.0, 1.5)], [(0.0, 2.2)], {1}) == [(0.0, 1.0), (1.0, 1.5)]
+    assert reach_speech_end([(0.0, 1.0), (1.0, 2.0), (2.1, 2.2)], intervals, {1})[1] == (1.0, 2.0)
+
+
+def test_the_store_answers_only_for_the_window_it_was_given():
+    ctranslate2 = pytest.importorskip("ctranslate2")
+    arr = np.arange(12, dtype=np.float32).reshape(1, 3, 4)
+    with EncodingStore() as store:
+        store.put(1.0, 29.0, Encoded(ctranslate2.StorageView.from_array(arr), 2800))
+        got = store.get(1.0, 29.0)
+        assert got.n_frames == 2800 and np.array_equal(np.asarray(got.output), arr)
+        assert store.get(1.0, 28.0) is None and store.get(1.5, 29.0) is None
+        assert (store.hits, store.misses) == (1, 2)
+    assert store.get(1.0, 29.0) is None  # closed: its files are gone
+
+
+def test_a_change_of_window_between_unheard_words_moves_to_the_turn_s_end():
+    from aligner.plan import _cut_at_sentences
+    from aligner.types import Token
+
+    texts = [("dix-huit", 0), ("personnes", 0), ("Giancarlo", 1), ("Fisichella", 1), ("a", 1)]
+    tokens = [Token(k, t, 0, 0, t.lower(), None, line, False) for k, (t, line) in enumerate(texts)]
+    spoken = list(range(5))
+    ks = [0, 0, 0, 0, 1]  # the unheard name estimated before the cut it follows
+    _cut_at_sentences(ks, spoken, {0: 54.7, 4: 57.9}, tokens)
+    assert ks == [0, 0, 1, 1, 1]
+    ks = [0, 0, 0, 0, 1]
+    _cut_at_sentences(ks, spoken, {0: 54.7, 3: 57.0, 4: 57.9}, tokens)  # both sides heard
+    assert ks == [0, 0, 0, 0, 1]
