@@ -220,6 +220,46 @@ def _fit_decoder(windows: list[Window], n_tokens: Callable[[int], int]) -> list[
     return out
 
 
+WINDOW_CACHE_FORMAT = 1  # raise when align_window's results change
+
+
+def _window_key(cache_id: dict, audio: np.ndarray, w: Window, texts: list[str],
+                local: list[Rival]) -> str:
+    from . import cache
+
+    a, b = int(w.start * SAMPLE_RATE), int(w.end * SAMPLE_RATE)
+    return cache.digest(cache_id, WINDOW_CACHE_FORMAT, a, b, audio[a:b], texts,
+                        [(r.k0, r.k1, r.text) for r in local])
+
+
+def _to_cache(k: str, w: Window, fits: list[WordFit], rfits: list[RivalFit]) -> None:
+    """By position in the window, not token index: an edit elsewhere shifts the indices."""
+    from . import cache
+
+    pos = {i: n for n, i in enumerate(w.words)}
+    cache.store_json("windows", k, {
+        "fits": [[pos[f.index], f.start, f.end, f.prob, f.min_logprob, f.pmi, f.body_logprob]
+                 for f in fits],
+        "rivals": [[r.rival.k0, r.rival.k1, r.rival.text, r.published_lp, r.rival_lp]
+                   for r in rfits]}, format=WINDOW_CACHE_FORMAT)
+
+
+def _from_cache(k: str, w: Window, local: list[Rival]):
+    from . import cache
+
+    d = cache.load_json("windows", k, format=WINDOW_CACHE_FORMAT)
+    if d is None:
+        return None
+    try:
+        by_place = {(r.k0, r.k1, r.text): r for r in local}
+        fits = [WordFit(w.words[n], *rest) for n, *rest in d["fits"]]
+        rfits = [RivalFit(by_place[(k0, k1, text)], plp, rlp)
+                 for k0, k1, text, plp, rlp in d["rivals"]]
+        return fits, rfits
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None  # not what this window needs: aligned again
+
+
 def align_windows(
     aligner: ForcedAligner,
     audio: np.ndarray,
@@ -228,10 +268,14 @@ def align_windows(
     rivals: dict[int, list[tuple[int, str]]] | None = None,
     progress: Callable[[int], None] | None = None,
     worth: Callable[[Rival, Mapping[int, WordFit]], bool] | None = None,
+    cache_id: dict | None = None,
 ) -> tuple[dict[int, WordFit], list[RivalFit]]:
     """Align every window.  ``rivals`` maps a published token index (the first of a stretch)
     to (index after the stretch, rival text) pairs to weigh where the window holds them, when
-    ``worth`` (given every word fit so far) does not rule it out."""
+    ``worth`` (given every word fit so far) does not rule it out.  With ``cache_id`` (what
+    else the result depends on: model, language), each window's result is kept in the user
+    cache by its audio, text and rivals: an edited transcript aligns again only the windows
+    whose text changed (issue #15)."""
     fits: dict[int, WordFit] = {}
     weighed: list[RivalFit] = []
     rivals = rivals or {}
@@ -240,7 +284,14 @@ def align_windows(
         local = [Rival(pos[i], pos.get(end - 1, len(w.words) - 1) + 1, text, i, end)
                  for i in w.words for end, text in rivals.get(i, ())]
         check = None if worth is None else (lambda r, own: worth(r, ChainMap(own, fits)))
-        got, rf = aligner.align_window(audio, w, [text_of(i) for i in w.words], local, check)
+        texts = [text_of(i) for i in w.words]
+        k = None if cache_id is None else _window_key(cache_id, audio, w, texts, local)
+        got_rf = None if k is None else _from_cache(k, w, local)
+        if got_rf is None:
+            got_rf = aligner.align_window(audio, w, texts, local, check)
+            if k is not None:
+                _to_cache(k, w, *got_rf)
+        got, rf = got_rf
         for f in got:
             fits[f.index] = f
         weighed += rf

@@ -152,4 +152,6 @@ def load(name: str = "base", device: str = "auto", compute_type: str = "auto", c
                 "use the bundled 'base' or a local CTranslate2 folder"
             ) from e
         raise ModelUnavailable(f"cannot load model {name!r}: {msg}") from e
+    # what the caches key their entries by (``pipeline._model_id``): which model, and how run
+    model.podalign_spec = f"{spec.path}|{dev}|{ct}"
     return model, spec, dev, ct

@@ -131,10 +131,23 @@ def _in_gap(w: HeardWord, gaps) -> bool:
     return any(g.start - NEAR_GAP_S <= w.start and w.end <= g.end + NEAR_GAP_S for g in gaps)
 
 
+def _model_id(model) -> str:
+    """What tells one model (and its compute type) from another, for cache keys."""
+    return getattr(model, "podalign_spec", type(model).__name__)
+
+
+def _heard(model, piece: np.ndarray, language: str) -> list[HeardWord]:
+    """One stretch recognised on its own, through the recognition cache: a second run on the
+    episode hears nothing again."""
+    return cache.recognition(piece, lambda: recognize(model, piece, language),
+                             model=_model_id(model), language=language, stretch=True,
+                             version=RECOGNITION_VERSION)
+
+
 def _rehear(model, audio: np.ndarray, language: str, t0: float, t1: float) -> list[HeardWord]:
     """Recognise one stretch again on its own."""
     a, b = int(t0 * audio_mod.SAMPLE_RATE), int(t1 * audio_mod.SAMPLE_RATE)
-    return recognize(model, audio[a:b], language)
+    return _heard(model, audio[a:b], language)
 
 
 def _heard_as_said(model, audio: np.ndarray, language: str, gap,
@@ -147,7 +160,7 @@ def _heard_as_said(model, audio: np.ndarray, language: str, gap,
     other = detect_language(model, audio[a:b])
     if other == language:
         return " ".join(w.text for w in again), again
-    words = recognize(model, audio[a:b], other)
+    words = _heard(model, audio[a:b], other)
     return f"[{other}] " + " ".join(w.text for w in words), words
 
 
@@ -189,6 +202,7 @@ def run_alignment(
     for first, pairs in names_mod.rivals(named).items():  # a known name's spelling, likewise
         to_weigh.setdefault(first, []).extend(pairs)
     aligner = ForcedAligner(model, language, store)
+    cache_id = {"model": _model_id(model), "language": language}
 
     def said(i: int) -> str:  # the words aligned: sound notes glued to them left out
         return transcript.spoken_text(transcript.tokens[i])
@@ -205,13 +219,13 @@ def run_alignment(
                           language, plan.matched_fraction, min_confidence)
 
     fits, weighed = align_windows(aligner, audio, plan.windows, said, to_weigh,
-                                  progress.advance, worth)
+                                  progress.advance, worth, cache_id)
     recut = recut_windows(plan, fits)
     if recut:  # a cut in the wrong place: align the windows on either side of it again
         for k, w in recut:
             plan.windows[k] = w
         more_fits, more_weighed = align_windows(aligner, audio, [w for _, w in recut],
-                                                said, to_weigh, worth=worth)
+                                                said, to_weigh, worth=worth, cache_id=cache_id)
         fits.update(more_fits)
         weighed += more_weighed
     by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}  # later ones win

@@ -34,9 +34,10 @@ _APPEND = "\"'.。,，!！?？:：”)]}、"
 NO_SPEECH = 0.6
 LOW_LOGPROB = -1.0
 # A window's decode is bounded: at most this many tokens per second of its speech, or 1.5x
-# the published text's tokens expected there, whichever is more (issue #13).  6/s is about
-# fast speech in the languages at hand (French read speech in fleurs-fr: 4.4 tokens/s; the
-# English of lucier-en: 3.1/s), so speech with no text is still heard and a loop stops.
+# the published text's tokens expected there, whichever is more (issue #13).  The texts run
+# at 5.3 (fleurs-fr), 2.5 (lucier-en) and 5.6 (monde-numerique) tokens per second of speech,
+# and a fleurs-fr window read unbounded took 119 tokens for 23 s (5.2/s): the bound leaves
+# room for speech with no text (an intro, an ad) and stops a loop within a window's length.
 TOKENS_PER_S = 6.0
 TEXT_MARGIN = 1.5
 MAX_LENGTH = 448  # Whisper's decoder
@@ -102,7 +103,10 @@ def recognize(
     # The episode's edges count as heard: Whisper reading a full window can pass over its
     # first sentence (fleurs-fr's 0.8-9.5 s, heard in a 10 s window, not in a 29 s one).
     edges = [HeardWord("", 0.0, 0.0, 0.0, ""), HeardWord("", duration, duration, 0.0, "")]
-    for t0, t1 in skipped([edges[0]] + out + [edges[1]], speech):
+    holes = skipped([edges[0]] + out + [edges[1]], speech)
+    if timings is not None:
+        timings["recognize_holes"] = len(holes)
+    for t0, t1 in holes:
         a, b = max(0.0, t0 - HOLE_PAD_S), t1 + HOLE_PAD_S
 
         def inside(w: HeardWord) -> bool:

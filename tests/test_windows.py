@@ -87,3 +87,44 @@ def test_a_change_of_window_between_unheard_words_moves_to_the_turn_s_end():
     ks = [0, 0, 0, 0, 1]
     _cut_at_sentences(ks, spoken, {0: 54.7, 3: 57.0, 4: 57.9}, tokens)  # both sides heard
     assert ks == [0, 0, 0, 0, 1]
+
+
+class _CountingAligner:
+    """Times each word of a window at its position, weighs every rival; counts its calls."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def tokens_for(self, text):
+        return [1] * len(text)
+
+    def align_window(self, audio, window, texts, rivals=(), worth=None):
+        from aligner.forced import RivalFit, WordFit
+
+        self.calls += 1
+        fits = [WordFit(i, window.start + k, window.start + k + 0.5, 0.9, -0.1, 1.0, None)
+                for k, i in enumerate(window.words)]
+        return fits, [RivalFit(r, -1.0, -2.0) for r in rivals]
+
+
+def test_an_edited_transcript_aligns_again_only_the_window_whose_text_changed(tmp_path, monkeypatch):
+    from aligner.forced import Window, align_windows
+
+    monkeypatch.setenv("PODALIGN_CACHE", str(tmp_path))
+    monkeypatch.delenv("PODALIGN_NO_CACHE", raising=False)
+    audio = np.random.default_rng(0).normal(0, 0.1, 16000 * 20).astype(np.float32)
+    words = ["Jensen", "Wang", "ce", "matin", "et", "puis", "le", "soir"]
+    windows = [Window(0.0, 10.0, (0, 1, 2, 3)), Window(10.0, 20.0, (4, 5, 6, 7))]
+    fake, ident = _CountingAligner(), {"model": "fake", "language": "fr"}
+    rivals = {1: [(2, "Huang")]}
+    fits, weighed = align_windows(fake, audio, windows, words.__getitem__, rivals, cache_id=ident)
+    assert fake.calls == 2 and len(weighed) == 1
+    again, weighed2 = align_windows(fake, audio, windows, words.__getitem__, rivals, cache_id=ident)
+    assert fake.calls == 2 and again == fits and weighed2 == weighed  # all from the cache
+    # "Wang" -> "Huang", and a word inserted before it: the second window's words shift by one
+    # index but keep their text and audio, so only the first window is aligned again
+    edited = ["Jensen", "Huang", "ce", "matin", "X", "et", "puis", "le", "soir"]
+    shifted = [Window(0.0, 10.0, (0, 1, 2, 3)), Window(10.0, 20.0, (5, 6, 7, 8))]
+    fits3, _ = align_windows(fake, audio, shifted, edited.__getitem__, {}, cache_id=ident)
+    assert fake.calls == 3
+    assert [fits3[i].start for i in (5, 6, 7, 8)] == [fits[i].start for i in (4, 5, 6, 7)]
