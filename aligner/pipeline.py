@@ -1,17 +1,23 @@
 """The whole job, one stage after another: audio + published text -> timed words -> flags.
 
-    transcript = read_transcript(path)          # published words, speakers, header candidates
-    audio      = decode(path)                   # 16 kHz mono
-    heard      = recognize(model, audio)        # what Whisper hears: evidence only
-    plan       = make_plan(transcript, heard)   # said / unsaid text, untranscribed speech, windows
-    fits       = align_windows(...)             # the published words timed on the audio
-    mismatches = structural(...) + decide(candidates(...))
+    transcript = read_transcript(path)            # published words, speakers, header candidates
+    audio      = load(path)                       # 16 kHz mono, as far as the file decodes
+    heard      = recognize(model, audio, store)   # what Whisper hears, window by window; each
+                                                  # window's encoding kept in ``store``
+    plan       = checked_plan(transcript, heard)  # said / unsaid text, speech with no text,
+                                                  # the words in recognition's windows
+    weighing   = what_to_weigh(...)               # rival readings of differing stretches
+    timed      = time_published(...)              # forced alignment on the same encodings
+    timed      = without_unsaid(timed)            # text the audio lacks (squeezed into no time)
+    timed      = with_untranscribed(timed)        # speech the text lacks (stretched words, edges)
+    words, flags, unspoken = flagged(timed)       # structural flags + the fitted verdict's
 """
 from __future__ import annotations
 
 import re
 import time
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
@@ -23,7 +29,7 @@ from .errors import TranscriptMismatch
 from .flags import _context as flags_context
 from .flags import (TextIndex, could_pass, decide, decide_variants, evidence, regions, rivals,
                     spelling_variants, structural)
-from .forced import ForcedAligner, Rival, WordFit, align_windows
+from .forced import ForcedAligner, Rival, RivalFit, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
                    settle_inline_labels, stretched_words, text_heard_again)
@@ -164,25 +170,31 @@ def _heard_as_said(model, audio: np.ndarray, language: str, gap,
     return f"[{other}] " + " ".join(w.text for w in words), words
 
 
-def run_alignment(
-    audio: np.ndarray,
-    transcript: Transcript,
-    model,
-    language: str,
-    heard: list[HeardWord],
-    progress: Progress | None = None,
-    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-    timings: dict | None = None,
-    speech: list[tuple[float, float]] | None = None,
-    known: list[str] | None = None,
-    store: EncodingStore | None = None,
-) -> tuple[list[TimedWord], list, list[tuple[int, int]], float]:
-    """Everything after recognition: plan, forced alignment, flags."""
-    progress = progress or Progress()
-    timings = timings if timings is not None else {}
-    duration = audio.size / audio_mod.SAMPLE_RATE
-    t = time.perf_counter()
-    speech = speech if speech is not None else speech_intervals(audio)
+@dataclass(frozen=True)
+class Weighing:
+    """What is weighed against the published words besides them: recognition's readings where
+    it differs (``regions``), usual spellings of rare ones, known names' spellings."""
+
+    regions: list
+    index: TextIndex
+    variants: list
+    named: list
+    to_weigh: dict[int, list[tuple[int, str]]]
+
+
+@dataclass(frozen=True)
+class Timed:
+    """The published words timed on the audio, and the plan as the timing left it."""
+
+    plan: Plan
+    fits: dict[int, WordFit]
+    weighed: dict[tuple[int, str], RivalFit]  # by (first token, rival text)
+
+
+def checked_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
+                 speech: list[tuple[float, float]]) -> Plan:
+    """The plan, in recognition's windows; a transcript too little of which was heard is
+    refused (``TranscriptMismatch``)."""
     plan = make_plan(transcript, heard, duration, speech, cut_windows(speech, duration))
     if plan.matched_fraction < MIN_MATCHED or plan.content_matched < MIN_CONTENT_MATCHED:
         raise TranscriptMismatch(
@@ -190,109 +202,127 @@ def run_alignment(
             f"content words were heard (at least {MIN_CONTENT_MATCHED:.0%} needed; "
             f"{plan.matched_fraction:.0%} of all its words)"
         )
-    timings["plan"] = time.perf_counter() - t
+    return plan
 
+
+def what_to_weigh(transcript: Transcript, plan: Plan, heard: list[HeardWord], language: str,
+                  known: list[str]) -> Weighing:
     regs = regions(transcript, plan, heard, language)
-    index = TextIndex(transcript.tokens)
     variants = spelling_variants(transcript, plan.spoken)
     to_weigh = rivals(regs)
     for v in variants:  # the usual spelling is weighed like a heard reading
         to_weigh.setdefault(v.token, []).append((v.token + 1, v.rival))
-    named = names_mod.name_matches(transcript, plan.spoken, known or [], language)
+    named = names_mod.name_matches(transcript, plan.spoken, known, language)
     for first, pairs in names_mod.rivals(named).items():  # a known name's spelling, likewise
         to_weigh.setdefault(first, []).extend(pairs)
-    aligner = ForcedAligner(model, language, store)
-    cache_id = {"model": _model_id(model), "language": language}
+    return Weighing(regs, TextIndex(transcript.tokens), variants, named, to_weigh)
+
+
+def time_published(aligner: ForcedAligner, audio: np.ndarray, transcript: Transcript, plan: Plan,
+                   heard: list[HeardWord], weighing: Weighing, language: str,
+                   min_confidence: float, progress: Progress, cache_id: dict) -> Timed:
+    """Force-align the published words window by window, weighing the rivals that could make
+    a flag; windows cut in the wrong place are cut again and aligned again."""
 
     def said(i: int) -> str:  # the words aligned: sound notes glued to them left out
         return transcript.spoken_text(transcript.tokens[i])
 
-    progress.stage("aligning", total=len(plan.spoken))
-    t = time.perf_counter()
-    region_of = {(r.tokens[0], r.heard_text): r for r in regs}
+    region_of = {(r.tokens[0], r.heard_text): r for r in weighing.regions}
 
     def worth(rival: Rival, fits_so_far) -> bool:  # could weighing it make a flag?
         r = region_of.get((rival.first, rival.text))
         if r is None or any(i not in fits_so_far for i in r.tokens):
             return True  # not all its words timed yet: weigh it to be safe
-        return could_pass(evidence(transcript, r, heard, fits_so_far, language, index=index),
+        return could_pass(evidence(transcript, r, heard, fits_so_far, language,
+                                   index=weighing.index),
                           language, plan.matched_fraction, min_confidence)
 
-    fits, weighed = align_windows(aligner, audio, plan.windows, said, to_weigh,
+    fits, weighed = align_windows(aligner, audio, plan.windows, said, weighing.to_weigh,
                                   progress.advance, worth, cache_id)
     recut = recut_windows(plan, fits)
     if recut:  # a cut in the wrong place: align the windows on either side of it again
+        windows = list(plan.windows)
         for k, w in recut:
-            plan.windows[k] = w
-        more_fits, more_weighed = align_windows(aligner, audio, [w for _, w in recut],
-                                                said, to_weigh, worth=worth, cache_id=cache_id)
-        fits.update(more_fits)
-        weighed += more_weighed
+            windows[k] = w
+        plan = replace(plan, windows=windows)
+        more_fits, more_weighed = align_windows(aligner, audio, [w for _, w in recut], said,
+                                                weighing.to_weigh, worth=worth, cache_id=cache_id)
+        fits = {**fits, **more_fits}
+        weighed = weighed + more_weighed
     by_first = {(rf.rival.first, rf.rival.text): rf for rf in weighed}  # later ones win
-    for sq in squeezed_candidates(plan, fits, transcript.tokens, speech):  # text the audio lacks
+    return Timed(plan, fits, by_first)
+
+
+def without_unsaid(timed: Timed, transcript: Transcript,
+                   speech: list[tuple[float, float]]) -> Timed:
+    """Text the audio lacks: runs of published words alignment squeezed into no time."""
+    plan, fits = timed.plan, dict(timed.fits)
+    omitted, squeezed, gone = list(plan.omitted_runs), dict(plan.squeezed), set()
+    for sq in squeezed_candidates(plan, fits, transcript.tokens, speech):
         # Only the runs no window edge explains.  Those against an edge were weighed by the
         # fitted verdict too: on real speech 6 of 8 were added sentences, but held out on
         # monde-numerique all 4 were words a looping recognition left without anchors
         # (precision 0.33 with them, 0.45 without): the evidence at hand cannot tell them apart.
         if not sq.sure:
             continue
-        run = sq.tokens
-        plan.omitted_runs.append(run)
-        plan.squeezed[run[0]] = sq
-        for i in run:
-            fits.pop(i, None)
-        gone = set(run)
-        plan.spoken = [i for i in plan.spoken if i not in gone]
-    plan.omitted_runs.sort()
-    def hear_again(gap: Gap, near: int) -> tuple[Gap, list[HeardWord]] | None:
-        """A stretch recognition gave nothing credible for, heard again on its own: None when it
-        is published text from around token ``near`` (recognition had skipped it), else the gap
-        with what it says, and the words heard."""
-        again = _rehear(model, audio, language, gap.start, gap.end)
-        if text_heard_again([w.norm for w in again], transcript.tokens, plan.spoken, near,
-                            language):
-            return None
-        said, words = _heard_as_said(model, audio, language, gap, again)
-        return replace(gap, heard_again=said), words
+        omitted.append(sq.tokens)
+        squeezed[sq.tokens[0]] = sq
+        gone.update(sq.tokens)
+    for i in gone:
+        fits.pop(i, None)
+    plan = replace(plan, omitted_runs=sorted(omitted), squeezed=squeezed,
+                   spoken=[i for i in plan.spoken if i not in gone])
+    return replace(timed, plan=plan, fits=fits)
 
+
+def with_untranscribed(timed: Timed, transcript: Transcript, heard: list[HeardWord],
+                       speech: list[tuple[float, float]], duration: float,
+                       hear_again: Callable[[Gap, int, list[int]], tuple[Gap, list] | None]) -> Timed:
+    """Speech the text lacks that the plan could not see: a word stretched over seconds (the
+    speech hidden inside it), and speech before the first or after the last word."""
+    plan, fits = timed.plan, dict(timed.fits)
+    gaps = list(plan.gaps)
     for gap, placed in stretched_words(plan, fits, transcript.tokens, heard, speech):
         if not gap.heard_in_it:
-            found = hear_again(gap, gap.before_token)
+            found = hear_again(gap, gap.before_token, plan.spoken)
             if found is None:
                 continue
             gap = found[0]
-        plan.gaps.append(gap)  # speech with no text, hidden inside the words' stretch
+        gaps.append(gap)  # speech with no text, hidden inside the words' stretch
         for i, w0, w1 in placed:
             fits[i] = replace(fits[i], start=w0, end=w1)
+    plan = replace(plan, gaps=gaps)
     for gap in edge_speech(plan, fits, transcript.tokens, heard, speech, duration):
         near = gap.before_token if gap.before_token in plan.spoken else plan.spoken[-1]
-        found = hear_again(gap, near)
+        found = hear_again(gap, near, plan.spoken)
         if found is not None and credible_speech(found[1]):  # not music taken for speech
-            plan.gaps.append(found[0])
-    plan.gaps.sort(key=lambda g: g.start)
-    fits = snap_fits(fits, transcript, speech, plan.windows)
-    timings["encode"] = aligner.encode_seconds
-    if store is not None:
-        timings["encodings_reused"], timings["encodings_new"] = store.hits, store.misses
-    timings["rivals"] = aligner.rival_seconds
-    timings["align"] = time.perf_counter() - t - aligner.encode_seconds - aligner.rival_seconds
+            gaps.append(found[0])
+    plan = replace(plan, gaps=sorted(gaps, key=lambda g: g.start))
+    return replace(timed, plan=plan, fits=fits)
 
-    t = time.perf_counter()
+
+def flagged(transcript: Transcript, timed: Timed, heard: list[HeardWord], weighing: Weighing,
+            language: str, min_confidence: float
+            ) -> tuple[list[TimedWord], list, list[tuple[int, int]]]:
+    """The timed words, the flags (structural ones, then the verdict's on each difference),
+    and the header lines never said."""
+    plan, fits, by_first = timed.plan, timed.fits, timed.weighed
     words = place_words(transcript, plan, fits)
     times = {w.token.index: (w.start, w.end) for w in words if w.timed}
     mism = [m for m in structural(transcript, plan, heard, times, language)
             if m.confidence >= min_confidence]
     omitted = {i for run in plan.omitted_runs for i in run}
-    regs = [r for r in regs if not omitted.intersection(r.tokens)
+    regs = [r for r in weighing.regions if not omitted.intersection(r.tokens)
             and not (r.heard and all(_in_gap(heard[j], plan.gaps) for j in r.heard))]
     cands = [c for r in regs if (c := evidence(transcript, r, heard, fits, language,
-                                               by_first.get((r.tokens[0], r.heard_text)), index))]
+                                               by_first.get((r.tokens[0], r.heard_text)),
+                                               weighing.index))]
     subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
-    subs += [m for m in decide_variants(transcript, variants, by_first, fits, language,
+    subs += [m for m in decide_variants(transcript, weighing.variants, by_first, fits, language,
                                         min_confidence)
              if not any(s.char_start < m.char_end and m.char_start < s.char_end for s in subs)]
-    subs = names_mod.merge(subs, names_mod.decide_names(transcript, named, by_first, fits, heard,
-                                                        min_confidence))
+    subs = names_mod.merge(subs, names_mod.decide_names(transcript, weighing.named, by_first, fits,
+                                                        heard, min_confidence))
     # A difference beside untranscribed speech is that speech, already reported once.
     mism += [m for m in subs if m.start is None or not any(
         g.start - NEAR_GAP_S < m.end and m.start < g.end + NEAR_GAP_S for g in plan.gaps)]
@@ -307,8 +337,63 @@ def run_alignment(
     never_said = set(plan.unspoken_lines)
     unspoken = [(line.label[1] if line.label else line.char_start, line.char_end)
                 for line in transcript.lines if line.index in never_said]
+    return words, mism, unspoken
+
+
+def run_alignment(
+    audio: np.ndarray,
+    transcript: Transcript,
+    model,
+    language: str,
+    heard: list[HeardWord],
+    progress: Progress | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    timings: dict | None = None,
+    speech: list[tuple[float, float]] | None = None,
+    known: list[str] | None = None,
+    store: EncodingStore | None = None,
+) -> tuple[list[TimedWord], list, list[tuple[int, int]], float]:
+    """Everything after recognition, one stage after another: plan, forced alignment, text
+    the audio lacks, speech the text lacks, flags."""
+    progress = progress or Progress()
+    timings = timings if timings is not None else {}
+    duration = audio.size / audio_mod.SAMPLE_RATE
+    t = time.perf_counter()
+    speech = speech if speech is not None else speech_intervals(audio)
+    plan = checked_plan(transcript, heard, duration, speech)
+    timings["plan"] = time.perf_counter() - t
+
+    weighing = what_to_weigh(transcript, plan, heard, language, known or [])
+    aligner = ForcedAligner(model, language, store)
+
+    def hear_again(gap: Gap, near: int, spoken: list[int]) -> tuple[Gap, list[HeardWord]] | None:
+        """A stretch recognition gave nothing credible for, heard again on its own: None when it
+        is published text from around token ``near`` (recognition had skipped it), else the gap
+        with what it says, and the words heard."""
+        again = _rehear(model, audio, language, gap.start, gap.end)
+        if text_heard_again([w.norm for w in again], transcript.tokens, spoken, near, language):
+            return None
+        said, words = _heard_as_said(model, audio, language, gap, again)
+        return replace(gap, heard_again=said), words
+
+    progress.stage("aligning", total=len(plan.spoken))
+    t = time.perf_counter()
+    timed = time_published(aligner, audio, transcript, plan, heard, weighing, language,
+                           min_confidence, progress,
+                           {"model": _model_id(model), "language": language})
+    timed = without_unsaid(timed, transcript, speech)
+    timed = with_untranscribed(timed, transcript, heard, speech, duration, hear_again)
+    timed = replace(timed, fits=snap_fits(timed.fits, transcript, speech, timed.plan.windows))
+    timings["encode"] = aligner.encode_seconds
+    if store is not None:
+        timings["encodings_reused"], timings["encodings_new"] = store.hits, store.misses
+    timings["rivals"] = aligner.rival_seconds
+    timings["align"] = time.perf_counter() - t - aligner.encode_seconds - aligner.rival_seconds
+
+    t = time.perf_counter()
+    words, mism, unspoken = flagged(transcript, timed, heard, weighing, language, min_confidence)
     timings["flag"] = time.perf_counter() - t
-    return words, mism, unspoken, plan.matched_fraction
+    return words, mism, unspoken, timed.plan.matched_fraction
 
 
 def align(audio_path: str, transcript_path: str, opts: Options | None = None,
