@@ -94,10 +94,18 @@ def recognize(
         heard += hearer.hear(audio, w.start, w.end, inside, store)
         if progress:
             progress(w.end)
+    if speech:
+        heard = _hear_holes(hearer, audio, heard, speech, timings)
     if timings is not None:
         timings.update({f"recognize_{k}": v for k, v in hearer.seconds.items()})
-    if not speech:
-        return heard
+    return heard
+
+
+def _hear_holes(hearer: "_Hearer", audio: np.ndarray, heard: list[HeardWord],
+                speech: list[tuple[float, float]], timings: dict | None) -> list[HeardWord]:
+    """Recognition loops dropped, and the speech they (or a reading that stopped early)
+    left without words heard again on its own."""
+    duration = audio.size / SAMPLE_RATE
     loops = looped(heard)
     out = [w for k, w in enumerate(heard) if k not in loops]
     # The episode's edges count as heard: Whisper reading a full window can pass over its
