@@ -30,6 +30,7 @@ def _recognition(monkeypatch):
                 for k, w in enumerate(model.words.get(language, []))]
 
     monkeypatch.setattr(pipeline, "recognize", recognize)
+    monkeypatch.setenv("PODALIGN_NO_CACHE", "1")  # what is asked, not an earlier run's entry
 
 
 _GAP = Gap(2.0, 8.0, [], 3, heard_in_it=False)
