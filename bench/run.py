@@ -43,6 +43,7 @@ if str(REPO) not in sys.path:
 
 # What the other bench scripts import from here lives in bench/common.py; re-exported so
 # ``from bench.run import ...`` keeps working.
+from aligner.normalize import text_language  # noqa: E402
 from bench.common import (BUDGET_S, RESULTS, SHARED, TIME_BIN, BenchError, Budget,  # noqa: E402,F401
                           _f, _flag_counts, _last_line, _load_json, _ratio, _rtf, _save_json, _say,
                           case_files, describe_flag, find_cases, flag_verdicts, is_case, load_scorer,
@@ -85,8 +86,11 @@ def bench_case(case: Path, model: str, device: str, compute_type: str, baseline:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(turns_text(transcript))
         text_file = Path(text_path)
+        # the truth may not say the language (monde-numerique's does not): the text does, as
+        # podalign reads it
+        lang = truth.get("language") or text_language(turns_text(transcript).split())
         res["stable_ts_input"] = {"model_dir": model_dir, "device": dev, "compute_type": ct,
-                                  "cpu_threads": threads or os.cpu_count(), "language": truth.get("language"),
+                                  "cpu_threads": threads or os.cpu_count(), "language": lang,
                                   "python": stable_py}
     try:
         for rnd in range(repeats):
