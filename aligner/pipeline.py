@@ -444,7 +444,8 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
             samples, lambda: recognize(model, samples, language, opts.beam_size, advance, speech,
                                        hot, store, budget, timings),
             model=opts.model, compute_type=compute_type, language=language, beam=opts.beam_size,
-            hotwords=hot, speech=speech, version=RECOGNITION_VERSION)
+            hotwords=hot, speech=speech, budget=budget.text_tokens_per_s,
+            version=RECOGNITION_VERSION)
         progress.advance(max(0.0, duration - last[0]))
         timings["recognize"] = time.perf_counter() - t
         transcript = settle_inline_labels(transcript, heard)  # lost line breaks: labels said or not

@@ -65,7 +65,9 @@ def text_tokens_per_s(model, transcript, speech: list[tuple[float, float]]) -> f
     if speech_s < 1.0:
         return None
     text = " ".join(transcript.spoken_text(t) for t in transcript.tokens)
-    return len(model.hf_tokenizer.encode(text, add_special_tokens=False).ids) / speech_s
+    # Rounded: recognition depends on it, so the recognition cache is keyed by it, and an
+    # edited transcript (a word or two) must find the same entry.
+    return round(len(model.hf_tokenizer.encode(text, add_special_tokens=False).ids) / speech_s, 1)
 
 
 def recognize(
