@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from .forced import MAX_WINDOW_S, Window
 from .normalize import is_function_word
-from .speech import pauses_within, speech_within
+from .speech import PAUSE_BEFORE, pauses_within, speech_within
 from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches
 from .transcript import parse_transcript
 from .types import HeardWord, Token, Transcript
@@ -269,7 +269,7 @@ def _skipped_at_end(transcript: Transcript, trailing: list[int], all_idx: list[i
     unit_s = _unit_seconds(_monotonic(anchors), tokens)
     need = sum(_n_units(tokens[i]) for i in all_idx if tokens[i].line in closing) * unit_s
     have = sum(b - a for a, b in speech_within(speech, t_last, duration))
-    return have >= 0.5 * need
+    return have >= EDGE_SPEECH_SHARE * need
 
 
 def trailing_unheard_lines(transcript: Transcript, all_idx: list[int], matches: list[list[int]],
@@ -757,7 +757,7 @@ def _unheard_edge(spoken, anchors, tokens, unit_s, speech, duration, at_end: boo
     need = sum(_n_units(tokens[i]) for i in rest) * unit_s
     lo, hi = (t, t + 2 * need + 1.0) if at_end else (t - 2 * need - 1.0, t)
     have = sum(b - a for a, b in speech_within(speech, lo, hi))
-    if not rest or have >= 0.5 * need:
+    if not rest or have >= EDGE_SPEECH_SHARE * need:
         return 0.0 if at_end else duration
     return min(duration, hi) if at_end else max(0.0, lo)
 
@@ -766,9 +766,10 @@ def _unheard_edge(spoken, anchors, tokens, unit_s, speech, duration, at_end: boo
 # first or last published word, is trimmed (and encoded again): music or an intro before the
 # first words would otherwise be aligned with them.
 TRIM_SLACK_S = 1.0
-
-
-_CLAUSE_END = tuple(".?!…;:,»)\"")
+# Opening or closing words recognition gave nothing for are placed in the speech beyond them
+# when voice activity holds at least this share of the time they need (``_unheard_edge``,
+# ``_skipped_at_end``).
+EDGE_SPEECH_SHARE = 0.5
 
 
 def _cut_at_sentences(ks: list[int], spoken: list[int], timed: dict[int, float],
@@ -779,7 +780,7 @@ def _cut_at_sentences(ks: list[int], spoken: list[int], timed: dict[int, float],
     heard, were estimated before the cut they follow and squeezed into its edge)."""
     n = len(spoken)
     for p in range(1, n):
-        if ks[p] == ks[p - 1]:
+        if ks[p] == ks[p - 1] or (spoken[p - 1] in timed and spoken[p] in timed):
             continue
         lo = p - 1  # the estimated words around the change, between two heard ones
         while lo > 0 and spoken[lo] not in timed:
@@ -787,10 +788,8 @@ def _cut_at_sentences(ks: list[int], spoken: list[int], timed: dict[int, float],
         hi = p
         while hi < n - 1 and spoken[hi] not in timed:
             hi += 1
-        if spoken[p - 1] in timed and spoken[p] in timed:
-            continue
         ends = [q for q in range(lo + 1, hi + 1)
-                if tokens[spoken[q - 1]].text.rstrip().endswith(_CLAUSE_END)
+                if tokens[spoken[q - 1]].text.rstrip().endswith(PAUSE_BEFORE)
                 or tokens[spoken[q - 1]].line != tokens[spoken[q]].line]
         if not ends:
             continue

@@ -18,7 +18,7 @@ from .audio import SAMPLE_RATE
 from .normalize import norm_token
 from .speech import speech_within
 from .types import HeardWord
-from .windows import EncodingStore, cut_windows, encode
+from .windows import EncodingStore, cut_windows, encode, on_cpu
 
 
 def detect_language(model, audio: np.ndarray) -> str:
@@ -211,7 +211,7 @@ class _Hearer:
             batch = encs[0].output
         else:
             batch = ctranslate2.StorageView.from_array(
-                np.concatenate([np.asarray(_on_cpu(e.output)) for e in encs]))
+                np.concatenate([np.asarray(on_cpu(e.output)) for e in encs]))
         kwargs = {"beam_size": self.beam_size, "patience": 1} if self.beam_size > 1 else \
             {"beam_size": 1, "sampling_topk": 1}
         results = self.model.model.generate(
@@ -241,12 +241,6 @@ class _Hearer:
                          float(w["probability"]), norm_token(w["word"].strip(), self.language))
                for w, (a, b) in zip(words, spans)]
         return join_split_numbers(out, self.language)
-
-
-def _on_cpu(view):
-    import ctranslate2
-
-    return view if getattr(view, "device", "cpu") == "cpu" else view.to_device(ctranslate2.Device.cpu)
 
 
 # A heard word timed far longer than words take holds speech the reading passed over (the

@@ -92,6 +92,13 @@ def encode(model, audio: np.ndarray, start: float, end: float) -> Encoded:
     return Encoded(model.encode(pad_or_trim(feats)), n_frames)
 
 
+def on_cpu(view):
+    """An encoder output on the CPU (where numpy can read it), moved from a GPU if need be."""
+    import ctranslate2
+
+    return view if getattr(view, "device", "cpu") == "cpu" else view.to_device(ctranslate2.Device.cpu)
+
+
 def _key(start: float, end: float) -> tuple[int, int]:
     return int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
 
@@ -109,15 +116,10 @@ class EncodingStore:
         self.misses = 0
 
     def put(self, start: float, end: float, enc: Encoded) -> None:
-        import ctranslate2
-
         if self._dir is None:
             self._dir = tempfile.mkdtemp(prefix="podalign-enc-")
-        out = enc.output
-        if getattr(out, "device", "cpu") != "cpu":
-            out = out.to_device(ctranslate2.Device.cpu)
         k = _key(start, end)
-        np.save(os.path.join(self._dir, f"{k[0]}-{k[1]}.npy"), np.asarray(out))
+        np.save(os.path.join(self._dir, f"{k[0]}-{k[1]}.npy"), np.asarray(on_cpu(enc.output)))
         self._frames[k] = enc.n_frames
 
     def get(self, start: float, end: float) -> Encoded | None:
