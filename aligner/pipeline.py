@@ -380,7 +380,9 @@ def run_alignment(
     t = time.perf_counter()
     timed = time_published(aligner, audio, transcript, plan, heard, weighing, language,
                            min_confidence, progress,
-                           {"model": _model_id(model), "language": language})
+                           # min_confidence too: it decides which rivals are weighed
+                           {"model": _model_id(model), "language": language,
+                            "min_confidence": min_confidence})
     timed = without_unsaid(timed, transcript, speech)
     timed = with_untranscribed(timed, transcript, heard, speech, duration, hear_again)
     timed = replace(timed, fits=snap_fits(timed.fits, transcript, speech, timed.plan.windows))
