@@ -488,7 +488,8 @@ def parse_transcript(text: str, encoding: str = "utf-8", language: str | None = 
         spans_out: list[list[int]] = []
         pending_start: int | None = None
         for cs, ce_ in chunks:
-            if _is_word(text[cs:ce_]):
+            # On a web page a chunk is judged as its reader sees it: "&raquo;" is "»", no word
+            if _is_word(webpage.shown(page, cs, ce_) if page else text[cs:ce_]):
                 spans_out.append([pending_start if pending_start is not None else cs, ce_])
                 pending_start = None
             elif spans_out:

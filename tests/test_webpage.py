@@ -51,3 +51,15 @@ def test_a_broken_page_still_reads():
     assert len(markup_free(page)) == len(page)
     assert t.speakers == ["Paul", "Marie"]
     assert "fin" in [tok.text for tok in t.tokens]
+
+
+def test_punctuation_written_as_an_entity_is_no_word():
+    # "capacités. »" in a text file gives one word; on a page the » is "&raquo;", whose letters
+    # must not make it a word of its own (it was one, left untimed, in the inputs bench)
+    text = "Lecteur 1 : il a dit qu’« on ne devrait pas. »\nLecteur 2 : oui — bien sûr"
+    page = ("<html><body><p>Lecteur 1 : il a dit qu&rsquo;&laquo; on ne devrait pas. &raquo;</p>"
+            "<p>Lecteur 2 : oui &mdash; bien s&ucirc;r</p></body></html>")
+    plain = [tok.text for tok in parse_transcript(text, language="fr").tokens]
+    t = parse_transcript(page, language="fr")
+    assert [t.shown(tok.char_start, tok.char_end) for tok in t.tokens] == plain
+    assert plain[-4:] == ["pas. »", "oui —", "bien", "sûr"]
