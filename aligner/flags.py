@@ -476,8 +476,21 @@ def structural_features(kind: str, words: int, seconds: float, heard_nothing: bo
         "against_gap": float(squeezed is not None and squeezed.against_gap),
         "sentences": float(squeezed is not None and squeezed.sentences),  # whole sentences
         "squeeze": 0.0 if squeezed is None else min(1.0, squeezed.squeeze),
+        "squeezed_sure": float(squeezed is not None and squeezed.sure),  # the rules of plan.py
+        "neighbours_heard": float(squeezed is not None and squeezed.neighbours_heard),
         "heard_prob": heard_prob,  # recognition's mean certainty over speech with no text
     }
+
+
+OMIT_AT = 0.5  # a squeezed run's words are left out when that is likelier than not
+
+
+def unsaid_probability(sq: SqueezedRun, matched_fraction: float,
+                       verdict: Verdict | None = None) -> float:
+    """The fitted verdict's probability that a squeezed run is text the audio lacks."""
+    v = verdict or verdict_mod.default("structural")
+    return v.probability(structural_features("omission", len(sq.tokens), 0.0, False, False, False,
+                                             matched_fraction, sq))
 
 
 def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
@@ -488,14 +501,17 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
     v = verdict or verdict_mod.default("structural")
     tokens: list[Token] = transcript.tokens
     out = []
-    for run in plan.omitted_runs:
+    kept = {sq.tokens[0]: sq for sq in plan.kept_squeezed}  # candidates whose words stay timed
+    for run in plan.omitted_runs + [sq.tokens for sq in plan.kept_squeezed]:
         a, b = tokens[run[0]].char_start, tokens[run[-1]].char_end
         prev = [i for i in plan.spoken if i < run[0] and i in times]
-        t = times[prev[-1]][1] if prev else 0.0
+        t = times[run[0]][0] if run[0] in kept and run[0] in times else \
+            times[prev[-1]][1] if prev else 0.0
         text = transcript.text[a:b]
         cat = "sentence" if len(run) >= 5 else word_category(text, "", language)
         feats = structural_features("omission", len(run), 0.0, False, False, False,
-                                    plan.matched_fraction, plan.squeezed.get(run[0]))
+                                    plan.matched_fraction,
+                                    plan.squeezed.get(run[0]) or kept.get(run[0]))
         out.append(Mismatch("omission", cat, t, t, a, b, text, "",
                             round(v.probability(feats), 3), _context(transcript.text, a, b),
                             {"words": len(run), "features": feats}))

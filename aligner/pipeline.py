@@ -27,8 +27,8 @@ from . import model as model_mod
 from . import names as names_mod
 from .errors import TranscriptMismatch
 from .flags import _context as flags_context
-from .flags import (TextIndex, could_pass, decide, decide_variants, evidence, regions, rivals,
-                    spelling_variants, structural)
+from .flags import (OMIT_AT, TextIndex, could_pass, decide, decide_variants, evidence, regions,
+                    rivals, spelling_variants, structural, unsaid_probability)
 from .forced import ForcedAligner, Rival, RivalFit, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
@@ -258,19 +258,23 @@ def without_unsaid(timed: Timed, transcript: Transcript,
     """Text the audio lacks: runs of published words alignment squeezed into no time."""
     plan, fits = timed.plan, dict(timed.fits)
     omitted, squeezed, gone = list(plan.omitted_runs), dict(plan.squeezed), set()
+    kept = list(plan.kept_squeezed)
     for sq in squeezed_candidates(plan, fits, transcript.tokens, speech):
-        # Only the runs no window edge explains.  Those against an edge were weighed by the
-        # fitted verdict too: on real speech 6 of 8 were added sentences, but held out on
-        # monde-numerique all 4 were words a looping recognition left without anchors
-        # (precision 0.33 with them, 0.45 without): the evidence at hand cannot tell them apart.
-        if not sq.sure:
+        # Every run is weighed by the fitted verdict (``flags.structural``): those no window
+        # edge explains (``sure``) are nearly always unsaid text; against an edge, an editor's
+        # added sentence (recognition hears its neighbours one after the other) and words a
+        # looping recognition left without anchors (monde-numerique) look alike but for the
+        # neighbours.  Its words are left out when that is likelier than not (a calibrated
+        # probability: 0.5 is the point where leaving them timed is the worse guess).
+        if unsaid_probability(sq, plan.matched_fraction) < OMIT_AT:
+            kept.append(sq)
             continue
         omitted.append(sq.tokens)
         squeezed[sq.tokens[0]] = sq
         gone.update(sq.tokens)
     for i in gone:
         fits.pop(i, None)
-    plan = replace(plan, omitted_runs=sorted(omitted), squeezed=squeezed,
+    plan = replace(plan, omitted_runs=sorted(omitted), squeezed=squeezed, kept_squeezed=kept,
                    spoken=[i for i in plan.spoken if i not in gone])
     return replace(timed, plan=plan, fits=fits)
 

@@ -71,6 +71,9 @@ class Plan:
 
     content_matched: float = 0.0  # the same share on content words only (see content_matched)
     squeezed: dict[int, "SqueezedRun"] = field(default_factory=dict)  # omitted run's first token
+    # squeezed runs the verdict found less likely than not to be unsaid: their words keep their
+    # times, and each is still a candidate (shown at a --min-confidence below its probability)
+    kept_squeezed: list["SqueezedRun"] = field(default_factory=list)
 
 
 def _match(tokens: list[Token], idx: list[int], heard: list[HeardWord]):
@@ -336,6 +339,10 @@ class SqueezedRun:
     against_gap: bool  # it lies against speech with no text
     sentences: bool  # it starts (give or take one word) and ends where a sentence does
     squeeze: float  # the time it was given over the time such words need here
+    # recognition heard the published words on both sides of it, one right after the other:
+    # the audio goes from one to the next with nothing between (an editor's added sentence);
+    # a loop or a garble leaves the neighbours unheard or words heard between them
+    neighbours_heard: bool = False
 
 
 def squeezed_runs(plan: Plan, fits: dict, tokens: list[Token],
@@ -411,8 +418,20 @@ def _weigh_squeezed(plan: Plan, fits: dict, tokens: list[Token],
             sure = against_gap and _sentence_start(run[0], tokens) and \
                 tokens[run[-1]].text.rstrip().endswith(_SENTENCE_END)
         out.append(SqueezedRun(run, sure, touches or bool(edges & {run[0], run[-1]}), against_gap,
-                               sentences, took / need if need > 0 else 0.0))
+                               sentences, took / need if need > 0 else 0.0,
+                               _neighbours_heard(plan, run)))
     return out
+
+
+def _neighbours_heard(plan: Plan, run: list[int]) -> bool:
+    """Whether recognition heard the published word before ``run`` and the one after it as
+    consecutive words (nothing heard between them)."""
+    k = bisect.bisect_left(plan.spoken, run[0])
+    j = bisect.bisect_right(plan.spoken, run[-1])
+    if k == 0 or j >= len(plan.spoken):
+        return False
+    before, after = plan.matches[plan.spoken[k - 1]], plan.matches[plan.spoken[j]]
+    return bool(before and after) and min(after) - max(before) == 1
 
 
 STRETCH_RUN_WORDS = 5  # at most this many neighbouring words share a stretch between them

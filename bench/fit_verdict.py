@@ -57,7 +57,7 @@ FEATURES = {  # per model of the verdict (see aligner/verdict.py)
                      "written_form", "words", "heard_words", "matched_fraction"),
     "structural": ("omission", "log_words", "log_seconds", "heard_nothing", "foreign", "at_edge",
                    "matched_fraction", "squeezed", "window_edge", "against_gap", "sentences",
-                   "squeeze", "heard_prob"),
+                   "squeeze", "heard_prob", "squeezed_sure", "neighbours_heard"),
 }
 
 
@@ -212,10 +212,6 @@ def runs() -> list[dict]:
             if o is None:
                 continue
             res = json.loads(o.read_text(encoding="utf-8"))
-            # squeezed runs against a window edge were collected as candidates; podalign no
-            # longer reports them (see pipeline.py): they are left out of the fit and the figures
-            res["mismatches"] = [m for m in res.get("mismatches", [])
-                                 if not (m.get("evidence") or {}).get("features", {}).get("squeezed_unsure")]
             out.append({"recording": rd.name, "variant": vd.name,
                         "truth": json.loads((vd / "truth.json").read_text(encoding="utf-8")),
                         "out": res})

@@ -343,6 +343,24 @@ def test_structural_short_omissions_get_word_categories(tr):
     assert out[1].start == pytest.approx(times[1][1])
 
 
+def test_a_squeezed_run_kept_timed_is_still_a_candidate_with_its_probability(tr):
+    # The verdict found it less likely than not to be unsaid: its words keep their times, and
+    # the candidate carries the same probability (shown only at a --min-confidence below it).
+    from aligner.flags import unsaid_probability
+    from aligner.plan import SqueezedRun
+    run = [13, 14, 15, 16, 17]
+    spoken = list(range(len(tr.tokens)))
+    times = {i: (i * 0.3, i * 0.3 + (0.01 if i in run else 0.25)) for i in spoken}
+    plan = _plan(tr, spoken, [], [])
+    for heard in (False, True):
+        sq = SqueezedRun(run, False, True, False, True, 0.05, heard)
+        plan.kept_squeezed = [sq]
+        [m] = structural(tr, plan, [], times, "fr")
+        assert m.kind == "omission" and m.start == times[13][0]
+        assert m.evidence["features"]["neighbours_heard"] == float(heard)
+        assert m.confidence == pytest.approx(unsaid_probability(sq, plan.matched_fraction), abs=1e-3)
+
+
 def test_structural_omission_at_start_time_zero(tr):
     run = [0, 1]
     spoken = list(range(2, len(tr.tokens)))

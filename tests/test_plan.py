@@ -328,6 +328,32 @@ def test_squeezed_interior_run_is_sure():
     assert c.sure and not c.at_edge and c.squeeze < 0.25
 
 
+def _heard_around(plan, run, between: int):
+    # recognition heard every other word once, in order, with `between` heard words (that match
+    # nothing) just after the run's first neighbour
+    h = 0
+    for i in plan.spoken:
+        if i in run:
+            continue
+        plan.matches[i] = [h]
+        h += 1 + (between if i == run[0] - 1 else 0)
+
+
+@pytest.mark.parametrize("between, heard", [(0, True), (2, False)])
+def test_squeezed_run_knows_whether_its_neighbours_were_heard_one_after_the_other(between, heard):
+    # An added sentence: the audio goes from the word before it to the word after it.  A loop or
+    # a garble: other words heard between them, or the neighbours not heard at all.
+    w1 = Window(0.0, 3.0, tuple(range(0, 10)))
+    w2 = Window(3.0, 6.0, tuple(range(10, 20)))
+    plan, fits, tokens = _squeeze_setup(20, range(4, 10), windows=[w1, w2])
+    _heard_around(plan, range(4, 10), between)
+    [c] = squeezed_candidates(plan, fits, tokens)
+    assert c.at_edge and c.neighbours_heard is heard
+    plan.matches[3] = []
+    [c] = squeezed_candidates(plan, fits, tokens)
+    assert not c.neighbours_heard
+
+
 def test_squeezed_run_too_short_ignored():
     plan, fits, tokens = _squeeze_setup(20, range(7, 11))  # 4 words < SQUEEZE_MIN_WORDS
     assert squeezed_runs(plan, fits, tokens) == []
