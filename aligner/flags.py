@@ -19,6 +19,7 @@ Structural differences (text never said, speech with no text) come from the plan
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -459,7 +460,8 @@ def decide(transcript: Transcript, cands: list[Candidate], language: str, matche
 
 def structural_features(kind: str, words: int, seconds: float, heard_nothing: bool,
                         foreign: bool, at_edge: bool, matched_fraction: float,
-                        squeezed: SqueezedRun | None = None, heard_prob: float = 0.0) -> dict[str, float]:
+                        squeezed: SqueezedRun | None = None, heard_prob: float = 0.0,
+                        sounds_like_text: float = 0.0) -> dict[str, float]:
     """The evidence of an omission (published words the audio does not hold) or an insertion
     (speech with no published text), for the fitted verdict's ``structural`` model."""
     return {
@@ -479,7 +481,32 @@ def structural_features(kind: str, words: int, seconds: float, heard_nothing: bo
         "squeezed_sure": float(squeezed is not None and squeezed.sure),  # the rules of plan.py
         "neighbours_heard": float(squeezed is not None and squeezed.neighbours_heard),
         "heard_prob": heard_prob,  # recognition's mean certainty over speech with no text
+        # how alike it sounds to the unanchored published words beside it: the text said there,
+        # garbled, while alignment squeezed those words against a window's edge
+        "sounds_like_text": sounds_like_text,
     }
+
+
+def _sounds_like_neighbours(plan: Plan, tokens: list[Token], g, words: list[str],
+                            language: str) -> float:
+    """The sound similarity of the words heard in a gap to as many published words just
+    before it, or just after it, that no heard word anchors (the better of the two)."""
+    if not words:
+        return 0.0
+    n = len(words)
+    k = bisect.bisect_left(plan.spoken, g.before_token)
+    before, after = [], []
+    for i in reversed(plan.spoken[:k]):
+        if i in plan.anchors or len(before) == n:
+            break
+        before.insert(0, i)
+    for i in plan.spoken[k:]:
+        if i in plan.anchors or len(after) == n:
+            break
+        after.append(i)
+    said = " ".join(words)
+    return max((sound_similarity(" ".join(tokens[i].text for i in side), said, language)
+                for side in (before, after) if side), default=0.0)
 
 
 OMIT_AT = 0.5  # a squeezed run's words are left out when that is likelier than not
@@ -524,7 +551,9 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
         probs = [heard[j].probability for j in g.heard]
         feats = structural_features("insertion", len(words) or len(said.split()), dur,
                                     not words, said.startswith("["), at_edge, plan.matched_fraction,
-                                    heard_prob=sum(probs) / len(probs) if probs else 0.0)
+                                    heard_prob=sum(probs) / len(probs) if probs else 0.0,
+                                    sounds_like_text=_sounds_like_neighbours(plan, tokens, g, words,
+                                                                             language))
         out.append(Mismatch("insertion", cat, g.start, g.end, None, None, "", said,
                             round(v.probability(feats), 3),
                             f"{dur:.1f} s of speech with no published text",

@@ -57,7 +57,7 @@ FEATURES = {  # per model of the verdict (see aligner/verdict.py)
                      "written_form", "words", "heard_words", "matched_fraction"),
     "structural": ("omission", "log_words", "log_seconds", "heard_nothing", "foreign", "at_edge",
                    "matched_fraction", "squeezed", "window_edge", "against_gap", "sentences",
-                   "squeeze", "heard_prob", "squeezed_sure", "neighbours_heard"),
+                   "squeeze", "heard_prob", "squeezed_sure", "neighbours_heard", "sounds_like_text"),
 }
 
 

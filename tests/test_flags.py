@@ -361,6 +361,26 @@ def test_a_squeezed_run_kept_timed_is_still_a_candidate_with_its_probability(tr)
         assert m.confidence == pytest.approx(unsaid_probability(sq, plan.matched_fraction), abs=1e-3)
 
 
+def test_an_insertion_that_sounds_like_the_unanchored_words_beside_it_says_so(tr):
+    # Alignment squeezed "avec beaucoup d'attention." against a window's edge and recognition heard them,
+    # garbled, just after: the gap is the text said there, and its evidence shows it.
+    from aligner.plan import Gap
+    spoken = list(range(len(tr.tokens)))
+    times = {i: (i * 0.3, i * 0.3 + 0.25) for i in spoken}
+    last = len(tr.tokens) - 1
+    heard = _heard(["avèque", "boku", "datension"], t0=30.0)
+    plan = _plan(tr, spoken, [], [Gap(30.0, 31.0, [0, 1, 2], last + 1)])
+    plan.anchors = {i: times[i] for i in spoken if i < last - 2}
+    [m] = structural(tr, plan, heard, times, "fr")
+    alike = m.evidence["features"]["sounds_like_text"]
+    heard2 = _heard(["la", "pluie", "tombe"], t0=30.0)
+    [m2] = structural(tr, plan, heard2, times, "fr")
+    assert alike > 0.4 > m2.evidence["features"]["sounds_like_text"]
+    plan.anchors = {i: times[i] for i in spoken}  # every word anchored: nothing unplaced beside it
+    [m3] = structural(tr, plan, heard, times, "fr")
+    assert m3.evidence["features"]["sounds_like_text"] == 0.0
+
+
 def test_structural_omission_at_start_time_zero(tr):
     run = [0, 1]
     spoken = list(range(2, len(tr.tokens)))
