@@ -270,6 +270,16 @@ def _alpha2digit(s: str, language: str | None) -> str | None:
         return None
 
 
+_VALUE = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def number_values(text: str, language: str | None = None) -> frozenset[str]:
+    """The numbers ``text`` holds, as digit strings, whether written in digits or in words
+    that text2num reads ("dix-huit" -> {"18"}, "1,6 et 17" -> {"1,6", "17"}); a lone small
+    number word that text2num leaves as a word ("one", "deux") is not counted."""
+    return frozenset(_VALUE.findall(_alpha2digit(text, language) or text))
+
+
 _YEAR_LIKE = re.compile(r"(?<![\d.,])(1[1-9]\d\d|2\d\d\d)(?![\d.,]\d)")
 
 

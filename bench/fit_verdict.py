@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from aligner.flags import numbers_both  # noqa: E402
+from aligner.flags import derived_features, numbers_both  # noqa: E402
 from bench import editorial  # noqa: E402
 from bench.run import _flag_counts, load_scorer  # noqa: E402
 
@@ -54,7 +54,8 @@ FEATURES = {  # per model of the verdict (see aligner/verdict.py)
     "substitution": ("rival", "rival_pos", "sound", "same_sound", "spelling", "min_logprob", "pmi",
                      "heard_prob", "content", "numbers_differ", "numbers_both", "names_differ", "published_name",
                      "attested", "speaker_name", "body_known", "body_heard", "body_unheard",
-                     "written_form", "words", "heard_words", "matched_fraction"),
+                     "written_form", "words", "heard_words", "matched_fraction", "name_sound",
+                     "name_spelling", "value_unheard"),
     "structural": ("omission", "log_words", "log_seconds", "heard_nothing", "foreign", "at_edge",
                    "matched_fraction", "squeezed", "window_edge", "against_gap", "sentences",
                    "squeeze", "heard_prob", "squeezed_sure", "neighbours_heard", "sounds_like_text"),
@@ -249,6 +250,9 @@ def with_derived(m: dict, language: str | None) -> dict:
     f = dict(m["evidence"]["features"])
     if "rival" in f and "numbers_both" not in f:
         f["numbers_both"] = float(numbers_both(m["transcript_text"], m["heard_text"], language))
+    if "rival" in f and "value_unheard" not in f:
+        f.update(derived_features(f["published_name"], f["sound"], f["spelling"],
+                                  m["transcript_text"], m["heard_text"], language))
     return f
 
 

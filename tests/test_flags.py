@@ -607,3 +607,12 @@ def test_body_heard_is_the_worst_later_piece_of_the_content_words():
     assert flags.body_heard([1, 3], fits, toks, "fr") is None
     assert flags.body_heard([0, 2], fits, toks, "fr") is None  # function words only
 
+
+
+def test_derived_evidence_names_and_values():
+    from aligner.flags import derived_features
+    f = derived_features(1.0, 0.8, 0.6, "dix-huit personnes", "17 personnes", "fr")
+    assert f == {"name_sound": 0.8, "name_spelling": 0.6, "value_unheard": 1.0}
+    assert derived_features(0.0, 0.8, 0.6, "dix-sept", "17", "fr") == {
+        "name_sound": 0.0, "name_spelling": 0.0, "value_unheard": 0.0}
+    assert derived_features(0.0, 0.5, 0.5, "le rugissement", "votre jugement", "fr")["value_unheard"] == 0.0

@@ -176,3 +176,11 @@ def test_a_four_digit_number_read_as_a_year_is_the_same_value():
     # another value stays different
     assert not same_words("eighteen sixty-three", "1963", "en")
     assert not same_words("twenty-two fifty", "2251", "en")
+
+
+def test_number_values_read_digits_and_number_words():
+    from aligner.normalize import number_values
+    assert number_values("dix-huit personnes", "fr") == {"18"}
+    assert number_values("je suis en 1,6,17 personnes", "fr") == {"1,6", "17"}
+    assert number_values("im Jahr 1763", "de") == {"1763"}
+    assert number_values("Caroline du Nord", "fr") == frozenset()
