@@ -289,8 +289,8 @@ def with_untranscribed(timed: Timed, transcript: Transcript, heard: list[HeardWo
     for gap, placed in stretched_words(plan, fits, transcript.tokens, heard, speech):
         if not gap.heard_in_it:
             found = hear_again(gap, gap.before_token, plan.spoken)
-            if found is None:
-                continue
+            if found is None or (found[1] and not credible_speech(found[1], min_words=1)):
+                continue  # heard again as a loop or as marks: not speech with no text
             gap = found[0]
         gaps.append(gap)  # speech with no text, hidden inside the words' stretch
         for i, w0, w1 in placed:

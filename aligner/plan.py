@@ -548,9 +548,9 @@ def edge_speech(plan: Plan, fits: dict, tokens: list[Token], heard: list[HeardWo
     return out
 
 
-def credible_speech(words: list[HeardWord]) -> bool:
-    """At least three heard words that look like speech (see ``_credible_speech``)."""
-    return len(words) >= 3 and _credible_speech(words)
+def credible_speech(words: list[HeardWord], min_words: int = 3) -> bool:
+    """At least ``min_words`` heard words that look like speech (see ``_credible_speech``)."""
+    return len(words) >= max(1, min_words) and _credible_speech(words)
 
 
 NEAR_WORDS = 40  # published words either side of a stretch that re-heard speech may be
@@ -696,7 +696,9 @@ def _heard_within(heard: list[HeardWord], t0: float, t1: float,
 
 def _credible_speech(words: list[HeardWord]) -> bool:
     """Heard words that look like real speech rather than recognition running in a loop
-    ("la fin de la fin de la fin ...") or guessing at noise."""
+    ("la fin de la fin de la fin ...", "… … …") or guessing at noise."""
+    if sum(1 for w in words if any(c.isalnum() for c in w.text)) < len(words) / 2:
+        return False  # mostly marks with no letter: what recognition writes over music or noise
     distinct = len({w.norm for w in words}) / len(words)
     mean_prob = sum(w.probability for w in words) / len(words)
     return distinct >= LOOP_DISTINCT and mean_prob >= INSERT_MIN_PROB

@@ -813,3 +813,13 @@ def test_a_closing_line_recognition_skipped_is_kept_when_speech_is_there():
     other.say(EXTRA[:12])
     plan = make_plan(t, tl.words + other.words, duration, speech_on)
     assert plan.unspoken_lines == [0, 5]
+
+
+def test_marks_with_no_letter_are_not_speech():
+    # Recognition over music or noise at an episode's end: "… … …" is not speech with no text
+    from aligner.plan import credible_speech
+    from aligner.types import HeardWord
+    marks = [HeardWord("…", i * 0.3, i * 0.3 + 0.2, 0.9, "") for i in range(12)]
+    words = [HeardWord(w, i * 0.3, i * 0.3 + 0.2, 0.9, w) for i, w in enumerate("merci à tous et à bientôt".split())]
+    assert credible_speech(words) and not credible_speech(marks)
+    assert not credible_speech(marks[:6] + words[:4])
