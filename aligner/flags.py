@@ -347,6 +347,7 @@ _ABBREVIATION = re.compile(r"^(?:\w{1,3}\.)+$|^(?:dr|mr|mrs|ms|st|mme|mlle|mm|sr
                            re.IGNORECASE)
 _ELIDED = re.compile(r"\w'(?:st|d|t)$|^'(?:tis|twas|twere|t)$|^(?:o|e|ne)'er$", re.IGNORECASE)
 _SYMBOLS = set("%‰€$£¥&§@+=#°")
+_JOINED_NUMBERS = re.compile(r"\d[:/]\d")  # a score, a time, a ratio: "3:2" is "three to two"
 
 
 def written_form(published: str) -> bool:
@@ -354,7 +355,7 @@ def written_form(published: str) -> bool:
     for w in published.split():
         core = w.strip(",;:!?\"«»“”()[]").replace("’", "'")
         if core and (_ABBREVIATION.match(core) or _ELIDED.search(core)
-                     or any(ch in _SYMBOLS for ch in core)):
+                     or _JOINED_NUMBERS.search(core) or any(ch in _SYMBOLS for ch in core)):
             return True
     return False
 

@@ -74,9 +74,9 @@ def test_features_of_a_candidate_concrete_values():
 
 def test_written_forms_read_otherwise():
     for text in ("M. Dupont", "Dr Watson", "St. Louis", "en 300 a.c.", "p. 12", "50 %", "R&D",
-                 "Feed'st thy", "mak’st", "o'er the", "'tis"):
+                 "Feed'st thy", "mak’st", "o'er the", "'tis", "won 3:2", "at 10:30", "1/2"):
         assert flags.written_form(text), text
-    for text in ("l'accident", "we'll go", "Mr", "the sound", "aujourd'hui", "Kyutai"):
+    for text in ("l'accident", "we'll go", "Mr", "the sound", "aujourd'hui", "Kyutai", "2024", "3.5"):
         assert flags.written_form(text) == (text == "Mr"), text
     f = flags.features(_cand([5], "M.", "Monsieur"), "fr", 0.9)
     assert f["written_form"] == 1.0
