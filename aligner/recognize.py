@@ -18,7 +18,7 @@ from .audio import SAMPLE_RATE
 from .normalize import norm_token
 from .speech import speech_within
 from .types import HeardWord
-from .windows import EncodingStore, cut_windows, encode, on_cpu
+from .windows import EncodingStore, cut_windows, encode, on_cpu, silent
 
 
 def detect_language(model, audio: np.ndarray) -> str:
@@ -91,7 +91,12 @@ def recognize(
     With ``speech`` (voice activity), stretches of speech recognition skipped or looped over
     are heard again on their own."""
     duration = audio.size / SAMPLE_RATE
-    windows = cut_windows(speech if speech is not None else [], duration)
+    # Windows of digital silence (a recording started minutes early) hold nothing to hear: not
+    # decoded, recognition cannot make words up there, and the windows with sound are batched
+    # as they would be without the silence before them (a batch's other windows change greedy
+    # decoding a little: fleurs-fr after 3 min of silence heard a dozen words otherwise).
+    windows = [w for w in cut_windows(speech if speech is not None else [], duration)
+               if not silent(audio, w.start, w.end)]
     heard: list[HeardWord] = []
     hearer = _Hearer(model, language, beam_size, hotwords, budget or Budget())
     for k in range(0, len(windows), DECODE_BATCH):

@@ -82,6 +82,14 @@ def cut_windows(speech: list[tuple[float, float]], duration: float,
     return out
 
 
+def silent(audio: np.ndarray, start: float, end: float) -> bool:
+    """Whether audio[start:end] is digital silence (its peak under ``audio.SILENCE_PEAK``)."""
+    from .audio import SILENCE_PEAK
+
+    seg = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+    return seg.size == 0 or float(np.max(np.abs(seg))) < SILENCE_PEAK
+
+
 def encode(model, audio: np.ndarray, start: float, end: float) -> Encoded:
     """The encoder's output for audio[start:end] (at most 30 s), padded as Whisper expects."""
     from faster_whisper.audio import pad_or_trim

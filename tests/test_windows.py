@@ -128,3 +128,11 @@ def test_an_edited_transcript_aligns_again_only_the_window_whose_text_changed(tm
     fits3, _ = align_windows(fake, audio, shifted, edited.__getitem__, {}, cache_id=ident)
     assert fake.calls == 3
     assert [fits3[i].start for i in (5, 6, 7, 8)] == [fits[i].start for i in (4, 5, 6, 7)]
+
+
+def test_digital_silence_is_silent_and_quiet_noise_is_not():
+    from aligner.windows import silent
+    audio = np.zeros(16000 * 40, dtype=np.float32)
+    audio[16000 * 35:] = 0.01 * np.sin(np.arange(16000 * 5, dtype=np.float32))
+    assert silent(audio, 0.0, 30.0) and silent(audio, 40.0, 41.0)
+    assert not silent(audio, 30.0, 40.0)
