@@ -533,12 +533,18 @@ def _sounds_like_neighbours(plan: Plan, tokens: list[Token], g, words: list[str]
 OMIT_AT = 0.5  # a squeezed run's words are left out when that is likelier than not
 
 
+def omission_features(words: int, matched_fraction: float,
+                      squeezed: SqueezedRun | None) -> dict[str, float]:
+    """The evidence of published words the audio lacks (``structural_features``'s omission)."""
+    return structural_features("omission", words, 0.0, False, False, False, matched_fraction,
+                               squeezed)
+
+
 def unsaid_probability(sq: SqueezedRun, matched_fraction: float,
                        verdict: Verdict | None = None) -> float:
     """The fitted verdict's probability that a squeezed run is text the audio lacks."""
     v = verdict or verdict_mod.default("structural")
-    return v.probability(structural_features("omission", len(sq.tokens), 0.0, False, False, False,
-                                             matched_fraction, sq))
+    return v.probability(omission_features(len(sq.tokens), matched_fraction, sq))
 
 
 def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
@@ -557,9 +563,8 @@ def structural(transcript: Transcript, plan: Plan, heard: list[HeardWord],
             times[prev[-1]][1] if prev else 0.0
         text = transcript.text[a:b]
         cat = "sentence" if len(run) >= 5 else word_category(text, "", language)
-        feats = structural_features("omission", len(run), 0.0, False, False, False,
-                                    plan.matched_fraction,
-                                    plan.squeezed.get(run[0]) or kept.get(run[0]))
+        feats = omission_features(len(run), plan.matched_fraction,
+                                  plan.squeezed.get(run[0]) or kept.get(run[0]))
         out.append(Mismatch("omission", cat, t, t, a, b, text, "",
                             round(v.probability(feats), 3), _context(transcript.text, a, b),
                             {"words": len(run), "features": feats}))

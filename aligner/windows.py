@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, SILENCE_PEAK
 
 MAX_WINDOW_S = 30.0
 EDGE_S = 0.1  # silence kept inside a window at a cut, as the plan keeps (``plan.EDGE_S``)
@@ -84,8 +84,6 @@ def cut_windows(speech: list[tuple[float, float]], duration: float,
 
 def silent(audio: np.ndarray, start: float, end: float) -> bool:
     """Whether audio[start:end] is digital silence (its peak under ``audio.SILENCE_PEAK``)."""
-    from .audio import SILENCE_PEAK
-
     seg = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
     return seg.size == 0 or float(np.max(np.abs(seg))) < SILENCE_PEAK
 

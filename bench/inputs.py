@@ -125,7 +125,7 @@ def build_forms(case: Path, tmp: Path) -> list[tuple[str, Path, Path, str]]:
     p = d("silence-3min-mp3") / "episode.mp3"
     ffmpeg(*silence, "-c:a", "libmp3lame", "-b:a", "64k", str(p))
     forms.append(("silence-3min-mp3", p, transcript,
-                  f"the same, as MP3 64 kbit/s (compare with the MP3 control)"))
+                  "the same, as MP3 64 kbit/s (compare with the MP3 control)"))
 
     p = d("damaged-mp3") / "episode.mp3"
     data = bytearray(audio.read_bytes())
