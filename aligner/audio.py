@@ -14,6 +14,14 @@ SAMPLE_RATE = 16000
 SILENCE_PEAK = 1e-3
 
 
+def sample_at(t: float) -> int:
+    """The index of the sample at ``t`` seconds: rounded, not truncated.  Times are sums of
+    floats (a window from 29.306 s comes out 29.305999999999997), and a window cut one sample
+    early is another input to Whisper: three minutes of digital silence before fleurs-fr
+    changed the words heard in its second window, whose start fell on the other side."""
+    return int(round(t * SAMPLE_RATE))
+
+
 def check_readable(path: str, what: str) -> None:
     if not os.path.exists(path):
         raise InputNotFound(f"{what} not found: {path}")

@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 import ftfy
 import numpy as np
 
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, sample_at
 from .windows import MAX_WINDOW_S, EncodingStore, encode
 
 MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
@@ -140,7 +140,7 @@ class ForcedAligner:
 
         if not texts:
             return [], []
-        if int(window.end * SAMPLE_RATE) - int(window.start * SAMPLE_RATE) < SAMPLE_RATE // 50:
+        if sample_at(window.end) - sample_at(window.start) < SAMPLE_RATE // 50:
             return [], []
         t0 = time.perf_counter()
         enc, n_frames = self._encoding(audio, window.start, window.end)
@@ -227,7 +227,7 @@ def _window_key(cache_id: dict, audio: np.ndarray, w: Window, texts: list[str],
                 local: list[Rival]) -> str:
     from . import cache
 
-    a, b = int(w.start * SAMPLE_RATE), int(w.end * SAMPLE_RATE)
+    a, b = sample_at(w.start), sample_at(w.end)
     return cache.digest(cache_id, WINDOW_CACHE_FORMAT, a, b, audio[a:b], texts,
                         [(r.k0, r.k1, r.text) for r in local])
 

@@ -48,7 +48,7 @@ MIN_MATCHED = 0.20  # below this share of published words heard, the text is not
 MIN_CONTENT_MATCHED = 0.20
 DEFAULT_MIN_CONFIDENCE = 0.5
 NEAR_GAP_S = 0.5
-RECOGNITION_VERSION = 4  # raise when recognize() changes what it returns: old cache entries go
+RECOGNITION_VERSION = 5  # raise when recognize() changes what it returns: old cache entries go
 
 
 @dataclass
@@ -152,7 +152,7 @@ def _heard(model, piece: np.ndarray, language: str) -> list[HeardWord]:
 
 def _rehear(model, audio: np.ndarray, language: str, t0: float, t1: float) -> list[HeardWord]:
     """Recognise one stretch again on its own."""
-    a, b = int(t0 * audio_mod.SAMPLE_RATE), int(t1 * audio_mod.SAMPLE_RATE)
+    a, b = audio_mod.sample_at(t0), audio_mod.sample_at(t1)
     return _heard(model, audio[a:b], language)
 
 
@@ -162,7 +162,7 @@ def _heard_as_said(model, audio: np.ndarray, language: str, gap,
     recognition gave nothing for it in the episode's language, often because it is in another
     one (an ad, a quote), so it is heard once more in the language it sounds like, marked
     "[en] ..."."""
-    a, b = int(gap.start * audio_mod.SAMPLE_RATE), int(gap.end * audio_mod.SAMPLE_RATE)
+    a, b = audio_mod.sample_at(gap.start), audio_mod.sample_at(gap.end)
     other = detect_language(model, audio[a:b])
     if other == language:
         return " ".join(w.text for w in again), again

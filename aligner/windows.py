@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import SAMPLE_RATE, SILENCE_PEAK
+from .audio import SILENCE_PEAK, sample_at
 
 MAX_WINDOW_S = 30.0
 EDGE_S = 0.1  # silence kept inside a window at a cut, as the plan keeps (``plan.EDGE_S``)
@@ -84,7 +84,7 @@ def cut_windows(speech: list[tuple[float, float]], duration: float,
 
 def silent(audio: np.ndarray, start: float, end: float) -> bool:
     """Whether audio[start:end] is digital silence (its peak under ``audio.SILENCE_PEAK``)."""
-    seg = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+    seg = audio[sample_at(start):sample_at(end)]
     return seg.size == 0 or float(np.max(np.abs(seg))) < SILENCE_PEAK
 
 
@@ -92,7 +92,7 @@ def encode(model, audio: np.ndarray, start: float, end: float) -> Encoded:
     """The encoder's output for audio[start:end] (at most 30 s), padded as Whisper expects."""
     from faster_whisper.audio import pad_or_trim
 
-    seg = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+    seg = audio[sample_at(start):sample_at(end)]
     feats = model.feature_extractor(seg)
     n_frames = min(feats.shape[-1], 3000)
     return Encoded(model.encode(pad_or_trim(feats)), n_frames)
@@ -106,7 +106,7 @@ def on_cpu(view):
 
 
 def _key(start: float, end: float) -> tuple[int, int]:
-    return int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+    return sample_at(start), sample_at(end)
 
 
 class EncodingStore:
