@@ -133,11 +133,7 @@ def _hear_holes(hearer: "_Hearer", audio: np.ndarray, heard: list[HeardWord],
         def inside(w: HeardWord) -> bool:
             return a <= (w.start + w.end) / 2 <= b
 
-        raw = []
-        for piece in cut_windows([], b - a):
-            p0, p1 = a + piece.start, a + piece.end
-            raw += hearer.hear(audio, p0, p1, speech_within(speech, p0, p1))
-        again_loops = looped(raw)
+        raw, again_loops = _hear_stretch(hearer, audio, a, b, speech)
         again = [w for k, w in enumerate(raw) if k not in again_loops and inside(w)]
         if 2 * len(again_loops) > len(raw):
             # Heard alone, it loops again: the first words stay, the difference they make with
@@ -146,6 +142,34 @@ def _hear_holes(hearer: "_Hearer", audio: np.ndarray, heard: list[HeardWord],
             again = []
         out += again or [w for k, w in enumerate(heard) if k in loops and inside(w)]
     return sorted(out, key=lambda w: w.start)
+
+
+HOLE_RETRIES = 2
+
+
+def _hear_stretch(hearer: "_Hearer", audio: np.ndarray, a: float, b: float,
+                  speech: list[tuple[float, float]]) -> tuple[list[HeardWord], set[int]]:
+    """audio[a:b] heard on its own (in windows of at most 30 s), and the indices of looped
+    words.  Whisper can read a fragment at the start of a stretch and stop: a hole of
+    fleurs-vox-en-a padded to start on the tail of the word before it was heard "sentence."
+    and nothing of the 16 s of speech after it (from the next onset, every word).  So speech
+    still unheard after the last word read is heard again from its own onset, at most
+    ``HOLE_RETRIES`` times."""
+    raw: list[HeardWord] = []
+    start = a
+    for _ in range(HOLE_RETRIES + 1):
+        got = []
+        for piece in cut_windows([], b - start):
+            p0, p1 = start + piece.start, start + piece.end
+            got += hearer.hear(audio, p0, p1, speech_within(speech, p0, p1))
+        raw += got
+        covered = max([start] + [w.end for w in got])
+        onsets = [x for x, _ in speech if covered < x < b]
+        rest = speech_within(speech, onsets[0], b) if onsets else []
+        if sum(y - x for x, y in rest) < HOLE_MIN_S or looped(got):
+            break
+        start = max(covered, onsets[0] - HOLE_PAD_S)
+    return raw, looped(raw)
 
 
 class _Hearer:

@@ -143,6 +143,31 @@ def test_speech_recognition_skipped_is_found():
     assert skipped(words, speech) == [(1.0, 9.0)]
 
 
+def test_a_hole_read_as_a_fragment_is_heard_again_from_its_next_onset():
+    import numpy as np
+
+    from aligner.recognize import _hear_stretch
+    from aligner.types import HeardWord
+
+    class Hearer:  # Whisper reading the tail of the word before the hole, then stopping
+        def __init__(self):
+            self.starts = []
+
+        def hear(self, audio, p0, p1, speech):
+            self.starts.append(p0)
+            if p0 < 18.0:
+                return [HeardWord("sentence.", p0, p0 + 0.4, 0.5, "sentence")]
+            return [HeardWord(f"w{k}", t, t + 0.3, 0.9, f"w{k}") for k, t in
+                    enumerate(np.arange(p0 + 0.5, p1 - 0.5, 0.5))]
+
+    speech = [(17.5, 19.4), (21.3, 27.3), (27.5, 31.9)]
+    hearer = Hearer()
+    raw, loops = _hear_stretch(hearer, np.zeros(16000 * 40, np.float32), 17.9, 32.2, speech)
+    assert hearer.starts == [17.9, 21.0]  # again from the next onset (less the pad)
+    assert not loops and raw[0].text == "sentence." and len(raw) > 15
+    assert max(w.end for w in raw) > 31.0
+
+
 def test_numbers_split_by_word_time_stamps_are_joined():
     from aligner.recognize import join_split_numbers
     from aligner.types import HeardWord
