@@ -30,11 +30,13 @@ def speech_intervals(audio: np.ndarray, chunk_s: float = VAD_CHUNK_S) -> list[tu
                       min_speech_duration_ms=60)
     step = int(chunk_s * SAMPLE_RATE)
     out: list[tuple[float, float]] = []
+    duration = audio.size / SAMPLE_RATE
     for s0, s1 in sound_spans(audio):
         for k in range(s0, max(s0 + 1, s1), step):
             t0 = k / SAMPLE_RATE
-            for c in get_speech_timestamps(audio[k:min(k + step, s1)], opts):
-                a, b = t0 + c["start"] / SAMPLE_RATE, t0 + c["end"] / SAMPLE_RATE
+            for c in get_speech_timestamps(_samples(audio, k, min(k + step, s1)), opts):
+                a = max(0.0, t0 + c["start"] / SAMPLE_RATE)
+                b = min(duration, t0 + c["end"] / SAMPLE_RATE)
                 if out and a - out[-1][1] <= JOIN_S:
                     out[-1] = (out[-1][0], max(out[-1][1], b))
                 else:
@@ -51,10 +53,21 @@ SOUND_PAD_S = 0.5  # of the silence kept before and after sound (more than the V
 _FRAME = 160  # 10 ms
 
 
+def _samples(audio: np.ndarray, a: int, b: int) -> np.ndarray:
+    """audio[a:b], with zeros for the part of it outside the audio."""
+    inside = audio[max(0, a):max(0, min(b, audio.size))]
+    before, after = max(0, -a), max(0, b - max(a, audio.size))
+    if not before and not after:
+        return inside
+    return np.concatenate([np.zeros(before, audio.dtype), inside, np.zeros(after, audio.dtype)])
+
+
 def sound_spans(audio: np.ndarray) -> list[tuple[int, int]]:
     """Sample spans of the audio that hold sound, split where at least ``QUIET_SPLIT_S`` of it
     stays under ``audio.SILENCE_PEAK`` (digital silence: a recording started early, the gap
-    between two clips), each with ``SOUND_PAD_S`` of that silence either side."""
+    between two clips), each with ``SOUND_PAD_S`` of silence either side.  A span may reach
+    past the audio's edges (zeros there, ``_samples``): the voice activity's reading of a
+    sound must not depend on how much silence the file has around it."""
     from .audio import SILENCE_PEAK
 
     n = audio.size // _FRAME
@@ -74,7 +87,14 @@ def sound_spans(audio: np.ndarray) -> list[tuple[int, int]]:
     starts = [int(idx[0])] + [int(idx[g + 1]) for g in cuts]
     ends = [int(idx[g]) + 1 for g in cuts] + [int(idx[-1]) + 1]
     pad = int(SOUND_PAD_S * SAMPLE_RATE)
-    return [(max(0, a * _FRAME - pad), min(audio.size, b * _FRAME + pad)) for a, b in zip(starts, ends)]
+    out = []
+    for a, b in zip(starts, ends):
+        # to the sample, not the frame: a sound's span must not move with the file's frame grid
+        first = a * _FRAME + int(np.argmax(np.abs(audio[a * _FRAME:(a + 1) * _FRAME]) > SILENCE_PEAK))
+        last_frame = np.abs(audio[(b - 1) * _FRAME:b * _FRAME]) > SILENCE_PEAK
+        last = (b - 1) * _FRAME + _FRAME - int(np.argmax(last_frame[::-1]))
+        out.append((first - pad, last + pad))
+    return out
 
 
 PAUSE_BEFORE = tuple(".?!…;:,»)\"")  # punctuation after which a speaker pauses

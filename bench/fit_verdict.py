@@ -250,9 +250,10 @@ def with_derived(m: dict, language: str | None) -> dict:
     f = dict(m["evidence"]["features"])
     if "rival" in f and "numbers_both" not in f:
         f["numbers_both"] = float(numbers_both(m["transcript_text"], m["heard_text"], language))
-    if "rival" in f and "value_unheard" not in f:
-        f.update(derived_features(f["published_name"], f["sound"], f["spelling"],
-                                  m["transcript_text"], m["heard_text"], language))
+    if "rival" in f:  # every derived feature the run did not have yet
+        for k, v in derived_features(f["published_name"], f["sound"], f["spelling"],
+                                     m["transcript_text"], m["heard_text"], language).items():
+            f.setdefault(k, v)
     return f
 
 

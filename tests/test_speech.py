@@ -1,6 +1,7 @@
 """Unit tests of snapping word spans to speech regions (aligner/speech.snap_words): no audio."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from aligner.speech import MIN_TRIM_S, snap_words
@@ -147,3 +148,46 @@ def test_a_turn_starting_exactly_where_a_pause_starts_is_left_alone():
     # The speech ends where "Le" starts: nothing of it lies before the pause to move.
     out = snap_words(spans, texts, [False, True, False], [(0.5, 2.0), (3.0, 4.0)])
     assert out[0] == (1.0, 2.0) and out[2] == (3.0, 3.4)
+
+
+def test_digital_silence_splits_the_audio_into_spans_of_sound():
+    from aligner.audio import SAMPLE_RATE
+    from aligner.speech import SOUND_PAD_S, sound_spans
+
+    rng = np.random.default_rng(0)
+    sound = (0.1 * rng.standard_normal(SAMPLE_RATE)).astype(np.float32)
+    short = np.zeros(SAMPLE_RATE // 2, np.float32)  # half a second: a pause, not a split
+    long = np.zeros(3 * SAMPLE_RATE, np.float32)
+    audio = np.concatenate([long, sound, short, sound, long, sound])
+    pad = int(SOUND_PAD_S * SAMPLE_RATE)
+    s1 = 3 * SAMPLE_RATE  # the first sound's start
+    s2 = s1 + 2 * SAMPLE_RATE + SAMPLE_RATE // 2 + 3 * SAMPLE_RATE
+    assert sound_spans(audio) == [(s1 - pad, s1 + 2 * SAMPLE_RATE + SAMPLE_RATE // 2 + pad),
+                                  (s2 - pad, audio.size + pad)]  # past the end: zeros
+    assert sound_spans(np.zeros(SAMPLE_RATE, np.float32)) == [(0, SAMPLE_RATE)]
+
+
+def test_voice_activity_after_minutes_of_digital_silence_is_the_same_shifted():
+    """Where speech sits in a file does not change what voice activity finds in it (the VAD
+    carries a state: after 3 min of silence it moved fleurs-fr's first speech start by 0.9 s)."""
+    from pathlib import Path
+
+    from aligner.audio import SAMPLE_RATE, decode
+    from aligner.speech import speech_intervals
+
+    audio = decode(str(Path(__file__).parent / "data" / "fleurs-2clips.ogg"))
+    shift = 95.00731  # not on any grid of frames
+    later = np.concatenate([np.zeros(int(round(shift * SAMPLE_RATE)), np.float32), audio])
+    shift = int(round(shift * SAMPLE_RATE)) / SAMPLE_RATE
+    plain, shifted = speech_intervals(audio), speech_intervals(later)
+    assert len(plain) >= 2 and len(shifted) == len(plain)
+    for (a, b), (c, d) in zip(plain, shifted):
+        assert c - shift == pytest.approx(a, abs=1e-6) and d - shift == pytest.approx(b, abs=1e-6)
+
+
+def test_a_time_is_cut_at_its_nearest_sample():
+    from aligner.audio import sample_at
+
+    # 29.306 s computed as a sum of floats: truncated, the window would start a sample early
+    assert 29.305999999999997 * 16000 < 468896 and sample_at(29.305999999999997) == 468896
+    assert sample_at(0.0) == 0 and sample_at(1.0) == 16000
