@@ -6,7 +6,7 @@ would, ``podalign align AUDIO TRANSCRIPT -o OUT --formats json --no-review -q``,
 - ``clean``: the episode as given (scored against its truth by ``score.py``: the reference);
 - ``mp3-reencode``: the MP3 decoded and encoded again (MP3 64 kbit/s): the control for the
   silence form, which must be re-encoded too;
-- ``silence-3min``: 3 minutes of digital silence (``anullsrc``), then the episode's own samples,
+- ``silence-3min``: 3 minutes of digital silence, then the samples podalign decodes from the episode,
   as FLAC (lossless: the silence is all that differs); ``silence-3min-mp3``: the same as MP3
   64 kbit/s, a re-encoding to compare with the MP3 control;
 - ``damaged-mp3``: 4 kB (4096 bytes) of the MP3 file zeroed in the middle of its bytes;
@@ -45,10 +45,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from aligner.audio import SAMPLE_RATE, decode  # noqa: E402
 from bench.run import RESULTS, SHARED, _save_json, load_scorer  # noqa: E402
 
 DEFAULT_CASE = SHARED / "episodes" / "fleurs-fr"
@@ -68,6 +71,20 @@ def podalign_bin() -> str:
 
 def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def write_flac(samples: np.ndarray, path: Path) -> None:
+    """16 kHz mono float samples that are 16-bit values (as decoded from a 16-bit source) as FLAC,
+    exactly."""
+    ints = np.round(samples * 32768.0)
+    if np.abs(ints - samples * 32768.0).max() > 0:
+        raise ValueError("samples are not 16-bit values: FLAC would not keep them")
+    raw = path.with_suffix(".s16")
+    raw.write_bytes(np.clip(ints, -32768, 32767).astype("<i2").tobytes())
+    try:
+        ffmpeg("-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw), "-c:a", "flac", str(path))
+    finally:
+        raw.unlink()
 
 
 def sample_rate(audio: Path) -> int:
@@ -113,15 +130,19 @@ def build_forms(case: Path, tmp: Path) -> list[tuple[str, Path, Path, str]]:
     ffmpeg("-i", str(audio), "-c:a", "libmp3lame", "-b:a", "64k", str(p))
     forms.append(("mp3-reencode", p, transcript, "MP3 decoded and encoded again, 64 kbit/s (control)"))
 
-    # The silence form proper is lossless: after the silence, the very samples of the clean run,
-    # so what it measures is the silence alone.  The same form as MP3 is reported beside the MP3
-    # control (another encoding of the same audio moves evidence on its own: see REENCODINGS).
+    # The silence form proper is lossless: after the silence, the very samples podalign decodes
+    # from the clean MP3 (its own decoder's, written as 16-bit FLAC: they are 16-bit already), so
+    # what it measures is the silence alone.  FFmpeg's command line decodes the MP3 to samples
+    # one step apart from PyAV's here and there, and that alone moved a flag.  The same form as
+    # MP3 is reported beside the MP3 control (another encoding moves evidence on its own: see
+    # REENCODINGS).
     silence = ("-f", "lavfi", "-t", str(SILENCE_S), "-i", f"anullsrc=r={sr}:cl=mono", "-i", str(audio),
                "-filter_complex", "[0:a][1:a]concat=n=2:v=0:a=1[a]", "-map", "[a]")
     p = d("silence-3min") / "episode.flac"
-    ffmpeg(*silence, "-c:a", "flac", str(p))
+    write_flac(np.concatenate([np.zeros(int(SILENCE_S * SAMPLE_RATE), np.float32), decode(str(audio))]), p)
     forms.append(("silence-3min", p, transcript,
-                  f"{SILENCE_S} s of silence, then the episode's own samples; FLAC (lossless)"))
+                  f"{SILENCE_S} s of silence, then the samples podalign decodes from the episode; "
+                  "FLAC (lossless)"))
     p = d("silence-3min-mp3") / "episode.mp3"
     ffmpeg(*silence, "-c:a", "libmp3lame", "-b:a", "64k", str(p))
     forms.append(("silence-3min-mp3", p, transcript,
