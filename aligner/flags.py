@@ -33,6 +33,7 @@ from .forced import RivalFit, WordFit
 from .normalize import category as word_category
 from .normalize import (bare_word, compact, has_number, is_function_word, name_like, norm_token,
                         number_values, same_words)
+from .names import known_features
 from .phonetics import sound_similarity
 from .plan import Plan, SqueezedRun
 from . import verdict as verdict_mod
@@ -444,22 +445,30 @@ def could_pass(c: Candidate, language: str, matched_fraction: float, min_confide
                for g in (-RIVAL_CAP, RIVAL_CAP))
 
 
+def focus_span(transcript: Transcript, c: Candidate) -> tuple[int, int]:
+    """The characters of the published words a candidate's flag is about."""
+    return transcript.tokens[c.focus[0]].char_start, transcript.tokens[c.focus[-1]].char_end
+
+
 def decide(transcript: Transcript, cands: list[Candidate], language: str, matched_fraction: float,
-           min_confidence: float = 0.5, verdict: Verdict | None = None) -> list[Mismatch]:
+           min_confidence: float = 0.5, verdict: Verdict | None = None,
+           known: list[Mismatch] = ()) -> list[Mismatch]:
     """A flag for each candidate the fitted verdict finds likely enough to be a real difference;
-    its probability is the flag's confidence."""
+    its probability is the flag's confidence.  ``known``: the flags of known names
+    (``names.decide_names``); one on a candidate's words is evidence of the verdict there."""
     v = verdict or verdict_mod.default()
     out = []
     for c in cands:
         if not judged(c):
             continue
-        feats = features(c, language, matched_fraction)
+        r = c.region
+        a, b = focus_span(transcript, c)
+        name = next((n for n in known if n.char_start < b and a < n.char_end), None)
+        feats = {**features(c, language, matched_fraction),
+                 **known_features(name.evidence if name else None)}
         conf = v.probability(feats)
         if conf < min_confidence:
             continue
-        r = c.region
-        toks = [transcript.tokens[i] for i in c.focus]
-        a, b = toks[0].char_start, toks[-1].char_end
         before = _text_before(transcript, a)
         out.append(Mismatch(
             kind="substitution", category=word_category(transcript.text[a:b], c.heard_text, language,

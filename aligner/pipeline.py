@@ -27,8 +27,8 @@ from . import model as model_mod
 from . import names as names_mod
 from .errors import TranscriptMismatch
 from .flags import _context as flags_context
-from .flags import (OMIT_AT, TextIndex, could_pass, decide, decide_variants, evidence, regions,
-                    rivals, spelling_variants, structural, unsaid_probability)
+from .flags import (OMIT_AT, TextIndex, could_pass, decide, decide_variants, evidence, focus_span,
+                    judged, regions, rivals, spelling_variants, structural, unsaid_probability)
 from .forced import ForcedAligner, Rival, RivalFit, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
@@ -305,6 +305,10 @@ def with_untranscribed(timed: Timed, transcript: Transcript, heard: list[HeardWo
     return replace(timed, plan=plan, fits=fits)
 
 
+def _overlaps(m, spans: list[tuple[int, int]]) -> bool:
+    return any(a < m.char_end and m.char_start < b for a, b in spans if a is not None)
+
+
 def flagged(transcript: Transcript, timed: Timed, heard: list[HeardWord], weighing: Weighing,
             language: str, min_confidence: float
             ) -> tuple[list[TimedWord], list, list[tuple[int, int]]]:
@@ -321,12 +325,18 @@ def flagged(transcript: Transcript, timed: Timed, heard: list[HeardWord], weighi
     cands = [c for r in regs if (c := evidence(transcript, r, heard, fits, language,
                                                by_first.get((r.tokens[0], r.heard_text)),
                                                weighing.index))]
-    subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence)
+    # Every known name the audio does not clearly reject: evidence of the verdict on the words
+    # it covers, and a flag of its own where no candidate is
+    named = names_mod.decide_names(transcript, weighing.named, by_first, fits, heard, 0.0)
+    subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence, known=named)
     subs += [m for m in decide_variants(transcript, weighing.variants, by_first, fits, language,
                                         min_confidence)
              if not any(s.char_start < m.char_end and m.char_start < s.char_end for s in subs)]
-    subs = names_mod.merge(subs, names_mod.decide_names(transcript, weighing.named, by_first, fits,
-                                                        heard, min_confidence))
+    # (a known name on words the verdict weighed it on is its decision, flagged or not)
+    weighed = [focus_span(transcript, c) for c in cands if judged(c)]
+    subs = names_mod.merge(subs, [n for n in named if n.confidence >= min_confidence and (
+        _overlaps(n, [(s.char_start, s.char_end) for s in subs])
+        or not _overlaps(n, weighed))])
     # A difference beside untranscribed speech is that speech, already reported once.
     mism += [m for m in subs if m.start is None or not any(
         g.start - NEAR_GAP_S < m.end and m.start < g.end + NEAR_GAP_S for g in plan.gaps)]

@@ -34,6 +34,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from aligner.flags import derived_features, numbers_both  # noqa: E402
+from aligner.names import known_features  # noqa: E402
 from bench import editorial  # noqa: E402
 from bench.run import _flag_counts, load_scorer  # noqa: E402
 
@@ -55,7 +56,7 @@ FEATURES = {  # per model of the verdict (see aligner/verdict.py)
                      "heard_prob", "content", "numbers_differ", "numbers_both", "names_differ", "published_name",
                      "attested", "speaker_name", "body_known", "body_heard", "body_unheard",
                      "written_form", "words", "heard_words", "matched_fraction", "name_sound",
-                     "name_spelling", "value_unheard"),
+                     "name_spelling", "value_unheard", "known_name", "known_gain"),
     "structural": ("omission", "log_words", "log_seconds", "heard_nothing", "foreign", "at_edge",
                    "matched_fraction", "squeezed", "window_edge", "against_gap", "sentences",
                    "squeeze", "heard_prob", "squeezed_sure", "neighbours_heard", "sounds_like_text"),
@@ -253,6 +254,8 @@ def with_derived(m: dict, language: str | None) -> dict:
     if "rival" in f:  # every derived feature the run did not have yet
         for k, v in derived_features(f["published_name"], f["sound"], f["spelling"],
                                      m["transcript_text"], m["heard_text"], language).items():
+            f.setdefault(k, v)
+        for k, v in known_features(m["evidence"].get("known_name")).items():
             f.setdefault(k, v)
     return f
 

@@ -149,8 +149,10 @@ def test_verdict_probability_is_the_logistic_of_the_weighted_features():
 def test_the_shipped_verdict_loads_and_names_known_features():
     from aligner import verdict
 
+    from aligner.names import known_features
+
     v = verdict.default()
-    known = set(flags.features(_cand([5]), "fr", 0.9))
+    known = set(flags.features(_cand([5]), "fr", 0.9)) | set(known_features(None))
     assert v.names and set(v.names) <= known
     assert 0.0 < v.probability(flags.features(_cand([5]), "fr", 0.9)) < 1.0
 
@@ -182,8 +184,27 @@ def test_decide_offsets_point_at_focus_tokens(tr):
         assert (m.start, m.end) == (c.start, c.end)
         assert "[" + m.transcript_text + "]" in m.context
         assert m.evidence["words"] == len(c.region.tokens)
-        assert m.evidence["features"] == pytest.approx(flags.features(c, "fr", 0.9), abs=1e-4)
+        no_name = {**flags.features(c, "fr", 0.9), "known_name": 0.0, "known_gain": 0.0}
+        assert m.evidence["features"] == pytest.approx(no_name, abs=1e-4)
     assert m1.confidence > m2.confidence  # numbers_differ weighs
+
+
+def test_a_known_name_on_a_candidate_is_evidence_of_the_verdict(tr):
+    from aligner.types import Mismatch
+
+    c2 = _cand([13, 14], "lanceur Ariane", "lanceur à riz", focus_=[13, 14])
+    a, b = tr.tokens[13].char_start, tr.tokens[14].char_end
+    name = Mismatch(kind="substitution", category="name", start=0.0, end=1.0, char_start=a,
+                    char_end=b, transcript_text="lanceur Ariane", heard_text="", confidence=0.7,
+                    evidence={"gain_per_word": 9.0}, suggestion="Ariane")
+    vk = Verdict(names=V.names + ("known_name",), mean=V.mean + (0.0,), scale=V.scale + (1.0,),
+                 coef=V.coef + (2.0,), intercept=V.intercept)
+    plain = decide(tr, [c2], "fr", 0.9, min_confidence=0.0, verdict=vk)[0]
+    known = decide(tr, [c2], "fr", 0.9, min_confidence=0.0, verdict=vk, known=[name])[0]
+    assert plain.evidence["features"]["known_name"] == 0.0
+    assert known.evidence["features"]["known_name"] == 1.0
+    assert known.evidence["features"]["known_gain"] == 5.0  # capped
+    assert known.confidence > plain.confidence
 
 
 def test_decide_filters_by_min_confidence(tr):
