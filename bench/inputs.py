@@ -9,6 +9,7 @@ would, ``podalign align AUDIO TRANSCRIPT -o OUT --formats json --no-review -q``,
 - ``silence-3min``: 3 minutes of digital silence, then the samples podalign decodes from the episode,
   as FLAC (lossless: the silence is all that differs); ``silence-3min-mp3``: the same as MP3
   64 kbit/s, a re-encoding to compare with the MP3 control;
+- ``room-tone-3min``: the same with 3 minutes of quiet pink noise (room tone) instead of silence;
 - ``damaged-mp3``: 4 kB (4096 bytes) of the MP3 file zeroed in the middle of its bytes;
 - ``no-line-breaks``: every newline of the transcript turned into a space (same length);
 - ``web-page``: the transcript as an HTML page: ``<head><title>`` and a ``<script>``, each line a
@@ -142,6 +143,19 @@ def build_forms(case: Path, tmp: Path) -> list[tuple[str, Path, Path, str]]:
     write_flac(np.concatenate([np.zeros(int(SILENCE_S * SAMPLE_RATE), np.float32), decode(str(audio))]), p)
     forms.append(("silence-3min", p, transcript,
                   f"{SILENCE_S} s of silence, then the samples podalign decodes from the episode; "
+                  "FLAC (lossless)"))
+    # Room tone: the same 3 minutes not digitally silent but a quiet hiss (pink noise, seeded,
+    # about -50 dBFS at its peaks: a recording started early in a quiet room), then the same
+    # samples; lossless.  Voice activity and recognition see sound there, so this is the
+    # non-speech case, not the silence one.
+    tone = d("room-tone-3min") / "tone.wav"
+    ffmpeg("-f", "lavfi", "-i", f"anoisesrc=d={SILENCE_S}:c=pink:r={SAMPLE_RATE}:a=0.003:s=7",
+           "-ac", "1", "-c:a", "pcm_s16le", str(tone))
+    p = tone.with_name("episode.flac")
+    write_flac(np.concatenate([decode(str(tone)), decode(str(audio))]), p)
+    tone.unlink()
+    forms.append(("room-tone-3min", p, transcript,
+                  f"{SILENCE_S} s of quiet pink noise (peaks about -50 dBFS), then the same samples; "
                   "FLAC (lossless)"))
     p = d("silence-3min-mp3") / "episode.mp3"
     ffmpeg(*silence, "-c:a", "libmp3lame", "-b:a", "64k", str(p))
