@@ -48,7 +48,7 @@ MIN_MATCHED = 0.20  # below this share of published words heard, the text is not
 MIN_CONTENT_MATCHED = 0.20
 DEFAULT_MIN_CONFIDENCE = 0.5
 NEAR_GAP_S = 0.5
-RECOGNITION_VERSION = 5  # raise when recognize() changes what it returns: old cache entries go
+RECOGNITION_VERSION = 6  # raise when recognize() changes what it returns: old cache entries go
 
 
 @dataclass

@@ -95,8 +95,13 @@ def recognize(
     # decoded, recognition cannot make words up there, and the windows with sound are batched
     # as they would be without the silence before them (a batch's other windows change greedy
     # decoding a little: fleurs-fr after 3 min of silence heard a dozen words otherwise).
+    # So are windows where voice activity finds no speech at all, when it finds some elsewhere
+    # (three minutes of room tone: decoding them heard nothing, and only changed the batches
+    # the speech was read in, and with them a word; no window of the corpus or the example
+    # episodes is such a window).
     windows = [w for w in cut_windows(speech if speech is not None else [], duration)
-               if not silent(audio, w.start, w.end)]
+               if not silent(audio, w.start, w.end)
+               and (not speech or speech_within(speech, w.start, w.end))]
     heard: list[HeardWord] = []
     hearer = _Hearer(model, language, beam_size, hotwords, budget or Budget())
     for k in range(0, len(windows), DECODE_BATCH):
