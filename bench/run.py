@@ -64,7 +64,8 @@ TOOL_NAMES = {"podalign": "podalign", "stable_ts": "stable-ts align", "plain": "
 def bench_case(case: Path, model: str, device: str, compute_type: str, baseline: bool = True,
                fast_baseline: bool = True, budget: Budget | None = None, quiet: bool = False,
                keep: Path | None = None, repeats: int = 1, stable: bool = True,
-               stable_py: str | None = None, threads: int | None = None) -> dict:
+               stable_py: str | None = None, threads: int | None = None,
+               plain_once: bool = False) -> dict:
     """One case: ``repeats`` rounds of podalign, stable-ts align and plain faster-whisper (each
     in its own process, one at a time, alternating), plain beam 1 + VAD in the first round only;
     each tool's figures are the medians of its rounds (``common.median_of``).  Accuracy: podalign's
@@ -95,7 +96,7 @@ def bench_case(case: Path, model: str, device: str, compute_type: str, baseline:
     try:
         for rnd in range(repeats):
             for tool in tools:
-                if tool == "plain_fast" and rnd > 0:
+                if (tool == "plain_fast" or (tool == "plain" and plain_once)) and rnd > 0:
                     continue
                 prev = [r["wall_s"] for r in runs[tool] if r.get("wall_s")]
                 if budget.left() < max(60.0, 1.2 * max(prev, default=0.0)):
@@ -195,6 +196,8 @@ def render_cases(data: dict) -> list[str]:
           "and model load included; one process at a time. "
           + (f"Each figure is the median of {'/'.join(map(str, reps))} runs, the tools alternating "
              "(podalign, stable-ts, plain, podalign, ...)"
+             + ("; *plain* ran once (first round, `--plain-once`)"
+                if {(c.get("plain") or {}).get("n") for c in cases if c.get("plain")} == {1} else "")
              + ("; *plain fast* ran once (first round). " if "plain_fast" in cols else ". ") if reps != [1] else
              "One run of each tool. ")
           + "×RT = audio seconds / wall seconds (higher is faster); *podalign / x* = podalign wall / that "
@@ -430,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="interpreter with stable-ts (default: bench/.venv-stable, made by "
                          "'python bench/stable_align.py --setup')")
     ap.add_argument("--no-fast-baseline", action="store_true", help="skip the beam 1 + VAD baseline line")
+    ap.add_argument("--plain-once", action="store_true",
+                    help="plain faster-whisper in the first round only (10 min a run on monde-numerique "
+                         "on 2 cores: three of them make the bench an hour longer)")
     ap.add_argument("--scale", nargs="?", const="all", choices=["all", "stages", "e2e", "3h"],
                     help="scale runs instead of the cases: stages alone (no model), end-to-end fleurs-fr "
                          "x1/x4/x16, all of these, or 3h: fleurs-fr x16 then a true ~3 h episode end to end "
@@ -482,7 +488,8 @@ def main(argv: list[str] | None = None) -> int:
             keep = a.keep / case.name if a.keep else None
             c = bench_case(case, a.model, a.device, a.compute_type, baseline=not (a.quick or a.no_baseline),
                            fast_baseline=not a.no_fast_baseline, budget=budget, keep=keep, repeats=repeats,
-                           stable=not a.no_stable_ts, stable_py=a.stable_python)
+                           stable=not a.no_stable_ts, stable_py=a.stable_python,
+                           plain_once=a.plain_once)
             results.append(c)
             print_case(c)
         data = {"command": cmdline.strip(), "machine": machine_info(), "startup": startup,
