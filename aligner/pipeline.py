@@ -331,12 +331,12 @@ def flagged(transcript: Transcript, timed: Timed, heard: list[HeardWord], weighi
     subs = decide(transcript, cands, language, plan.matched_fraction, min_confidence, known=named)
     subs += [m for m in decide_variants(transcript, weighing.variants, by_first, fits, language,
                                         min_confidence)
-             if not any(s.char_start < m.char_end and m.char_start < s.char_end for s in subs)]
+             if not _overlaps(m, [(s.char_start, s.char_end) for s in subs])]
     # (a known name on words the verdict weighed it on is its decision, flagged or not)
     weighed = [focus_span(transcript, c) for c in cands if judged(c)]
+    flagged_spans = [(s.char_start, s.char_end) for s in subs]
     subs = names_mod.merge(subs, [n for n in named if n.confidence >= min_confidence and (
-        _overlaps(n, [(s.char_start, s.char_end) for s in subs])
-        or not _overlaps(n, weighed))])
+        _overlaps(n, flagged_spans) or not _overlaps(n, weighed))])
     # A difference beside untranscribed speech is that speech, already reported once.
     mism += [m for m in subs if m.start is None or not any(
         g.start - NEAR_GAP_S < m.end and m.start < g.end + NEAR_GAP_S for g in plan.gaps)]

@@ -10,7 +10,7 @@ import bisect
 
 import numpy as np
 
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, SILENCE_PEAK
 
 MIN_TRIM_S = 0.04
 
@@ -68,8 +68,6 @@ def sound_spans(audio: np.ndarray) -> list[tuple[int, int]]:
     between two clips), each with ``SOUND_PAD_S`` of silence either side.  A span may reach
     past the audio's edges (zeros there, ``_samples``): the voice activity's reading of a
     sound must not depend on how much silence the file has around it."""
-    from .audio import SILENCE_PEAK
-
     n = audio.size // _FRAME
     if n == 0:
         return [(0, audio.size)]

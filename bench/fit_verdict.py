@@ -252,11 +252,10 @@ def with_derived(m: dict, language: str | None) -> dict:
     if "rival" in f and "numbers_both" not in f:
         f["numbers_both"] = float(numbers_both(m["transcript_text"], m["heard_text"], language))
     if "rival" in f:  # every derived feature the run did not have yet
-        for k, v in derived_features(f["published_name"], f["sound"], f["spelling"],
-                                     m["transcript_text"], m["heard_text"], language).items():
-            f.setdefault(k, v)
-        for k, v in known_features(m["evidence"].get("known_name")).items():
-            f.setdefault(k, v)
+        derived = {**derived_features(f["published_name"], f["sound"], f["spelling"],
+                                      m["transcript_text"], m["heard_text"], language),
+                   **known_features(m["evidence"].get("known_name"))}
+        f = {**derived, **f}
     return f
 
 

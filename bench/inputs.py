@@ -139,8 +139,9 @@ def build_forms(case: Path, tmp: Path) -> list[tuple[str, Path, Path, str]]:
     # REENCODINGS).
     silence = ("-f", "lavfi", "-t", str(SILENCE_S), "-i", f"anullsrc=r={sr}:cl=mono", "-i", str(audio),
                "-filter_complex", "[0:a][1:a]concat=n=2:v=0:a=1[a]", "-map", "[a]")
+    samples = decode(str(audio))
     p = d("silence-3min") / "episode.flac"
-    write_flac(np.concatenate([np.zeros(int(SILENCE_S * SAMPLE_RATE), np.float32), decode(str(audio))]), p)
+    write_flac(np.concatenate([np.zeros(int(SILENCE_S * SAMPLE_RATE), np.float32), samples]), p)
     forms.append(("silence-3min", p, transcript,
                   f"{SILENCE_S} s of silence, then the samples podalign decodes from the episode; "
                   "FLAC (lossless)"))
@@ -152,7 +153,7 @@ def build_forms(case: Path, tmp: Path) -> list[tuple[str, Path, Path, str]]:
     ffmpeg("-f", "lavfi", "-i", f"anoisesrc=d={SILENCE_S}:c=pink:r={SAMPLE_RATE}:a=0.003:s=7",
            "-ac", "1", "-c:a", "pcm_s16le", str(tone))
     p = tone.with_name("episode.flac")
-    write_flac(np.concatenate([decode(str(tone)), decode(str(audio))]), p)
+    write_flac(np.concatenate([decode(str(tone)), samples]), p)
     tone.unlink()
     forms.append(("room-tone-3min", p, transcript,
                   f"{SILENCE_S} s of quiet pink noise (peaks about -50 dBFS), then the same samples; "

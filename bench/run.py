@@ -67,7 +67,8 @@ def bench_case(case: Path, model: str, device: str, compute_type: str, baseline:
                stable_py: str | None = None, threads: int | None = None,
                plain_once: bool = False) -> dict:
     """One case: ``repeats`` rounds of podalign, stable-ts align and plain faster-whisper (each
-    in its own process, one at a time, alternating), plain beam 1 + VAD in the first round only;
+    in its own process, one at a time, alternating), plain beam 1 + VAD in the first round only
+    (plain too with ``plain_once``);
     each tool's figures are the medians of its rounds (``common.median_of``).  Accuracy: podalign's
     first successful run, scored by score.py.  ``baseline=False``: podalign only."""
     budget = budget or Budget()
