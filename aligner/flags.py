@@ -32,7 +32,7 @@ from rapidfuzz.distance import Levenshtein
 from .forced import RivalFit, WordFit
 from .normalize import category as word_category
 from .normalize import (bare_word, compact, has_number, is_function_word, name_like, norm_token,
-                        number_values, same_words)
+                        number_values, same_words, year_values)
 from .names import known_features
 from .phonetics import sound_similarity
 from .plan import Plan, SqueezedRun
@@ -426,7 +426,11 @@ def derived_features(published_name: float, sound: float, spelling: float, publi
         # a value the published words hold is heard nowhere in the reading ("1763" heard
         # "1963", "dix-huit" heard "17"): a single digit makes another value, however alike
         # the two sound
-        "value_unheard": float(bool(pv) and not (pv & number_values(heard or "", language))),
+        # (a year read out in words is the same value as its digits: "fourteen sixty-five")
+        "value_unheard": float(bool(pv) and not (pv & number_values(heard or "", language))
+                               and not (pv & year_values(heard or "", language))
+                               and not (year_values(published, language)
+                                        & number_values(heard or "", language))),
     }
 
 
@@ -685,4 +689,47 @@ def decide_variants(transcript: Transcript, variants: list[Variant],
             confidence=conf, context=_context(transcript.text, a, b),
             evidence={"spelled_elsewhere": v.usual, "uses": v.uses, "own_uses": v.own_uses,
                       "rival_gain": round(measured, 2)}))
+    return out
+
+
+def merged_adjacent(flags: list[Mismatch], text: str) -> list[Mismatch]:
+    """Flags on neighbouring published words (nothing but spaces and marks between them) are one
+    place to check by ear, and one difference: a garbled reading spills over the words beside
+    an error (monde-numerique's "Kyuta exactement," was two flags, the second a duplicate).
+    The merged flag keeps the surer one's confidence, category and evidence; its suggestion is
+    the published words with each part's suggestion put in."""
+    subs = sorted((m for m in flags if m.kind == "substitution" and m.char_start is not None),
+                  key=lambda m: m.char_start)
+    chosen = {id(m) for m in subs}
+    rest = [m for m in flags if id(m) not in chosen]
+    groups: list[list[Mismatch]] = []
+    for m in subs:
+        if groups and not any(ch.isalnum() for ch in text[groups[-1][-1].char_end:m.char_start]) \
+                and m.char_start >= groups[-1][-1].char_end:
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    out = list(rest)
+    for g in groups:
+        if len(g) == 1:
+            out.append(g[0])
+            continue
+        top = max(g, key=lambda m: m.confidence)
+        a, b = g[0].char_start, g[-1].char_end
+        suggestion = None
+        if any(m.suggestion for m in g):
+            pieces, at = [], a
+            for m in g:
+                pieces += [text[at:m.char_start], m.suggestion or text[m.char_start:m.char_end]]
+                at = m.char_end
+            suggestion = "".join(pieces + [text[at:b]])
+        starts = [m.start for m in g if m.start is not None]
+        ends = [m.end for m in g if m.end is not None]
+        out.append(Mismatch(
+            kind="substitution", category=top.category,
+            start=min(starts) if starts else None, end=max(ends) if ends else None,
+            char_start=a, char_end=b, transcript_text=text[a:b],
+            heard_text=" ".join(dict.fromkeys(m.heard_text for m in g if m.heard_text)),
+            confidence=top.confidence, context=_context(text, a, b),
+            evidence={**top.evidence, "merged": len(g)}, suggestion=suggestion))
     return out

@@ -297,6 +297,15 @@ def _year_reading(text: str, language: str | None) -> str | None:
         return None
 
 
+def year_values(text: str, language: str | None = None) -> frozenset[str]:
+    """The values ``text``'s four-digit numbers hold when read as years are read ("1465" ->
+    "fourteen sixty-five" -> {"14", "65"}): what number words of the same year give, so that
+    "fourteen sixty-five" heard "1465" is the same value (ljspeech-en-1's clean transcript was
+    flagged there)."""
+    reading = _year_reading(text, language)
+    return number_values(reading, language) if reading is not None else frozenset()
+
+
 def same_words(published: str, heard: str, language: str | None = None) -> bool:
     """True when ``published`` and ``heard`` differ only in writing: case, accents, punctuation,
     hyphens, elisions, joined/split words, digits vs number words ("300 millions" ==

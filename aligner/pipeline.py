@@ -28,7 +28,8 @@ from . import names as names_mod
 from .errors import TranscriptMismatch
 from .flags import _context as flags_context
 from .flags import (OMIT_AT, TextIndex, could_pass, decide, decide_variants, evidence, focus_span,
-                    judged, regions, rivals, spelling_variants, structural, unsaid_probability)
+                    judged, merged_adjacent, regions, rivals, spelling_variants, structural,
+                    unsaid_probability)
 from .forced import ForcedAligner, Rival, RivalFit, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
@@ -337,6 +338,7 @@ def flagged(transcript: Transcript, timed: Timed, heard: list[HeardWord], weighi
     flagged_spans = [(s.char_start, s.char_end) for s in subs]
     subs = names_mod.merge(subs, [n for n in named if n.confidence >= min_confidence and (
         _overlaps(n, flagged_spans) or not _overlaps(n, weighed))])
+    subs = merged_adjacent(subs, transcript.text)
     # A difference beside untranscribed speech is that speech, already reported once.
     mism += [m for m in subs if m.start is None or not any(
         g.start - NEAR_GAP_S < m.end and m.start < g.end + NEAR_GAP_S for g in plan.gaps)]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import subprocess
 import sys
@@ -33,7 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from aligner.flags import derived_features, numbers_both  # noqa: E402
+from aligner.flags import derived_features, merged_adjacent, numbers_both  # noqa: E402
+from aligner.types import Mismatch  # noqa: E402
 from aligner.names import known_features  # noqa: E402
 from bench import editorial  # noqa: E402
 from bench.run import _flag_counts, load_scorer  # noqa: E402
@@ -214,9 +216,11 @@ def runs() -> list[dict]:
             if o is None:
                 continue
             res = json.loads(o.read_text(encoding="utf-8"))
+            with open(vd / "transcript.txt", encoding="utf-8", newline="") as f:
+                text = f.read()
             out.append({"recording": rd.name, "variant": vd.name,
                         "truth": json.loads((vd / "truth.json").read_text(encoding="utf-8")),
-                        "out": res})
+                        "out": res, "text": text})
     return out
 
 
@@ -329,8 +333,16 @@ def rescored(r: dict, p_of: dict, min_conf: float) -> dict:
             m["confidence"] = float(p_of[(id(r), j)])
         if m.get("confidence", 0) >= min_conf:
             kept.append(m)
-    out["mismatches"] = kept
+    out["mismatches"] = merged(kept, r["text"])
     return out
+
+
+def merged(flags: list[dict], text: str) -> list[dict]:
+    """The product's merging of flags on neighbouring words (``flags.merged_adjacent``), on
+    the flags as written in the JSON."""
+    fields = {f.name for f in dataclasses.fields(Mismatch)}
+    ms = [Mismatch(**{k: v for k, v in m.items() if k in fields}) for m in flags]
+    return [dataclasses.asdict(m) for m in merged_adjacent(ms, text)]
 
 
 def kind_of(e: dict) -> str:
