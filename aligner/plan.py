@@ -641,19 +641,28 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
                 latest = t1 - sum(_n_units(tokens[i]) for i in spoken[c:kb]) * unit_s
                 pauses = [a for a, _ in pauses_within(speech, g0 + INSERT_MIN_S, latest)]
                 g1 = min(g1, max(pauses, default=latest))
+            best = [j for j in best if heard[j].end <= g1 + 0.05]
+            # Unheard published words on either side of it that the gap's own first (or last)
+            # heard words sound like are those words garbled, not speech with no text: the gap
+            # starts after them (monde-numerique: "Dans quelle direction vont ils aller?" heard
+            # "Donc elle dit « M'ont dit malais »", then the ad) and ends before them.
+            n = _garbled(best, heard, tokens, spoken[ka:c], language, at_start=True)
             rest = _rest_of_sentence(spoken, ka, c, tokens)
-            if rest:  # a sentence under way before it is said before it: leave it its time
+            if n:
+                best = best[n:]
+                g0 = max(g0, heard[best[0]].start)
+            elif rest:  # a sentence under way before it is said before it: leave it its time
                 ends = t0 + sum(_n_units(tokens[i]) for i in rest) * unit_s  # about
                 pauses = pauses_within(speech, t0, g1 - INSERT_MIN_S)
                 nearest = min(pauses, key=lambda p: abs(p[0] - ends), default=(ends, ends))
                 g0 = max(g0, nearest[1])
-            best = [j for j in best if heard[j].start >= g0 - 0.05 and heard[j].end <= g1 + 0.05]
-            # Unheard published words on either side of it that the gap's own first (or last)
-            # heard words sound like are those words garbled, not speech with no text: the gap
-            # starts after them (monde-numerique: "Dans quelle direction vont ils aller?" heard
-            # "Donc elle dit « M'ont dit malais »", then the ad).
-            best = _without_garbled_text(best, heard, tokens, spoken[ka + len(rest):c],
-                                         spoken[c:kb], language)
+            best = [j for j in best if heard[j].start >= g0 - 0.05]
+            n = _garbled(best, heard, tokens, spoken[c:kb], language, at_start=False)
+            best = best[:len(best) - n]
+            while best and not any(ch.isalnum() for ch in heard[best[0]].text):
+                best = best[1:]  # a mark left at an edge ("»."): no speech of its own
+            while best and not any(ch.isalnum() for ch in heard[best[-1]].text):
+                best = best[:-1]
             if not best:
                 continue
             g0, g1 = max(g0, heard[best[0]].start), min(g1, heard[best[-1]].end)
@@ -674,31 +683,24 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
 GARBLED_SOUND = 0.35
 
 
-def _without_garbled_text(best: list[int], heard: list[HeardWord], tokens: list[Token],
-                          before: list[int], after: list[int], language: str | None) -> list[int]:
-    """``best`` (heard words of a gap) less its longest first words that sound like the unheard
-    published words ``before`` it, and its last words that sound like those ``after`` it."""
-    if language is None:
-        return best
+def _garbled(words: list[int], heard: list[HeardWord], tokens: list[Token], published: list[int],
+             language: str | None, at_start: bool) -> int:
+    """How many of the first (``at_start``) or last heard ``words`` sound like the unheard
+    ``published`` words (their garbled reading), 0 when none does."""
+    if language is None or not published or len(words) < 2:
+        return 0
     from .phonetics import sound_similarity
 
-    def said(ws: list[int]) -> str:
-        return " ".join(heard[j].text for j in ws)
-
-    def trim(words: list[int], published: list[int], at_start: bool) -> list[int]:
-        if not published or len(words) < 2:
-            return words
-        text = " ".join(tokens[i].text for i in published)
-        # up to twice the published words (recognition splits words): the best-sounding run
-        most = min(len(words) - 1, 2 * len(published) + 2)
-        scored = [(sound_similarity(text, said(words[:n] if at_start else words[-n:]), language), n)
-                  for n in range(1, most + 1)]
-        sim, n = max(scored)
-        if sim < GARBLED_SOUND:
-            return words
-        return words[n:] if at_start else words[:-n]
-
-    return trim(trim(best, before, True), after, False)
+    text = " ".join(tokens[i].text for i in published)
+    # up to twice the published words (recognition splits words): the best-sounding run
+    most = min(len(words) - 1, 2 * len(published) + 2)
+    best_sim, best_n = 0.0, 0
+    for n in range(1, most + 1):
+        run = words[:n] if at_start else words[-n:]
+        sim = sound_similarity(text, " ".join(heard[j].text for j in run), language)
+        if sim > best_sim:
+            best_sim, best_n = sim, n
+    return best_n if best_sim >= GARBLED_SOUND else 0
 
 
 def _rest_of_sentence(spoken, ka: int, c: int, tokens: list[Token]) -> list[int]:

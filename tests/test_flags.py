@@ -637,3 +637,32 @@ def test_derived_evidence_names_and_values():
     assert derived_features(0.0, 0.8, 0.6, "dix-sept", "17", "fr") == {
         "name_sound": 0.0, "name_spelling": 0.0, "value_unheard": 0.0}
     assert derived_features(0.0, 0.5, 0.5, "le rugissement", "votre jugement", "fr")["value_unheard"] == 0.0
+
+
+def _flag(text: str, word: str, conf: float, suggestion: str | None = None, at: int = 0):
+    from aligner.types import Mismatch
+
+    a = text.index(word, at)
+    return Mismatch("substitution", "word", 1.0, 1.5, a, a + len(word), word, word.upper(), conf,
+                    evidence={"who": word}, suggestion=suggestion)
+
+
+def test_flags_on_neighbouring_words_merge_into_one_place_to_check():
+    text = "ce que va faire Kyuta exactement, 300 millions"
+    a = _flag(text, "Kyuta", 0.6, suggestion="Kyutai")
+    b = _flag(text, "exactement,", 0.85)
+    [m] = flags.merged_adjacent([b, a], text)
+    assert (m.char_start, m.char_end) == (a.char_start, b.char_end)
+    assert m.transcript_text == "Kyuta exactement,"
+    assert m.confidence == 0.85 and m.evidence["who"] == "exactement," and m.evidence["merged"] == 2
+    assert m.suggestion == "Kyutai exactement,"  # the part's suggestion put in, the rest kept
+    assert m.heard_text == "KYUTA EXACTEMENT,"
+    assert (m.start, m.end) == (1.0, 1.5)
+
+
+def test_flags_with_a_word_between_them_stay_apart():
+    text = "ce que va faire Kyuta exactement, 300 millions"
+    a, b = _flag(text, "faire", 0.7), _flag(text, "exactement,", 0.8)
+    out = flags.merged_adjacent([a, b], text)
+    assert sorted(m.transcript_text for m in out) == ["exactement,", "faire"]
+    assert all(m.suggestion is None and "merged" not in m.evidence for m in out)

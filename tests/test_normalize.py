@@ -184,3 +184,18 @@ def test_number_values_read_digits_and_number_words():
     assert number_values("je suis en 1,6,17 personnes", "fr") == {"1,6", "17"}
     assert number_values("im Jahr 1763", "de") == {"1763"}
     assert number_values("Caroline du Nord", "fr") == frozenset()
+
+
+@pytest.mark.parametrize("published, heard, unheard", [
+    ("fourteen sixty-five Sweynheim", "1465, Swayneheim", 0.0),  # a year read out: one value
+    ("1465", "fourteen sixty-five", 0.0),
+    ("1763", "1963", 1.0),  # one digit apart: another value
+    ("dix-huit", "17", 1.0),
+])
+def test_a_year_in_words_is_the_value_of_its_digits(published, heard, unheard):
+    from aligner.flags import derived_features
+    from aligner.normalize import year_values
+
+    assert year_values("1465", "en") == {"14", "65"}
+    lang = "fr" if published == "dix-huit" else "en"
+    assert derived_features(0.0, 0.5, 0.5, published, heard, lang)["value_unheard"] == unheard

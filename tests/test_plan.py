@@ -823,3 +823,28 @@ def test_marks_with_no_letter_are_not_speech():
     words = [HeardWord(w, i * 0.3, i * 0.3 + 0.2, 0.9, w) for i, w in enumerate("merci à tous et à bientôt".split())]
     assert credible_speech(words) and not credible_speech(marks)
     assert not credible_speech(marks[:6] + words[:4])
+
+
+def test_garbled_sentence_before_an_ad_is_said_before_it_and_the_ad_is_still_found(tr):
+    """The last sentence of a turn heard garbled (and unsure), then an ad, then the next turn:
+    the garbled words make the stretch as a whole look unsure, but the ad alone is speech with
+    no text; the gap starts after the words that sound like the sentence, whose estimated
+    times stay before it (monde-numerique: "Dans quelle direction vont ils aller?" heard
+    "Donc elle dit « M'ont dit malais »", then the ad)."""
+    tl = Timeline()
+    tl.say(_line_words(tr, 1))
+    line2 = _line_words(tr, 2)  # "Merci Alice, je suis ravi de parler des éruptions récentes en Islande."
+    tl.say(line2[:7])
+    # "des éruptions récentes en Islande." garbled, with little certainty
+    tl.say(["dé", "zéruption", "ressente", "hennis", "lande."], prob=0.12)
+    g0, g1 = tl.say(EXTRA, prob=0.55)
+    for li in (3, 4):
+        tl.say(_line_words(tr, li))
+    plan = make_plan(tr, tl.words, tl.t + 1.0)
+    assert len(plan.gaps) == 1
+    gap = plan.gaps[0]
+    assert gap.start == pytest.approx(g0, abs=0.05)
+    assert gap.end == pytest.approx(g1, abs=0.35)
+    last = _line_tokens(tr, 2)[-1]  # "Islande." is estimated, and aligned, before the ad
+    window = next(w for w in plan.windows if last in w.words)
+    assert window.end <= gap.start + 1e-6
