@@ -14,7 +14,7 @@ import statistics
 from dataclasses import dataclass, field, replace
 
 from .forced import MAX_WINDOW_S, Window
-from .normalize import is_function_word
+from .normalize import has_number, is_function_word, number_values, year_values
 from .speech import PAUSE_BEFORE, pauses_within, speech_within
 from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches
 from .transcript import parse_transcript
@@ -76,7 +76,8 @@ class Plan:
     kept_squeezed: list["SqueezedRun"] = field(default_factory=list)
 
 
-def _match(tokens: list[Token], idx: list[int], heard: list[HeardWord]):
+def _match(tokens: list[Token], idx: list[int], heard: list[HeardWord],
+           language: str | None = None):
     P, p_owner_local = units([tokens[i].norm for i in idx])
     H, h_owner = units([h.norm for h in heard])
     pairs = align_units(P, H)
@@ -84,8 +85,24 @@ def _match(tokens: list[Token], idx: list[int], heard: list[HeardWord]):
     matches = [[] for _ in tokens]
     for k, i in enumerate(idx):
         matches[i] = m_local[k]
+        if matches[i] and _other_value(tokens[i].text, [heard[j].text for j in matches[i]], language):
+            matches[i] = []
     p_owner = [idx[k] for k in p_owner_local]
     return pairs, p_owner, h_owner, matches
+
+
+def _other_value(published: str, heard: list[str], language: str | None) -> bool:
+    """A published number matched to heard words that hold another value: spelled out, two
+    numbers a digit apart are nearly the same letters ("zweitausendfünfhundertzwei" and
+    "zweitausendzwei": 0.82 alike), which matching took for the same word misspelled, so the
+    wrong number was never a candidate (de-mix-a's "2502" where 2002 is said)."""
+    if not any(ch.isdigit() for ch in published) and not has_number(published, language):
+        return False
+    said = " ".join(heard)
+    pv, hv = number_values(published, language), number_values(said, language)
+    if not pv or not hv or pv & hv:
+        return False
+    return not (pv & year_values(said, language) or year_values(published, language) & hv)
 
 
 LETTERS_PER_UNIT = 5.0  # about an average word's letters in the languages at hand
@@ -161,7 +178,7 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     both."""
     tokens = transcript.tokens
     all_idx = [t.index for t in tokens if t.norm]
-    _, _, _, matches = _match(tokens, all_idx, heard)
+    _, _, _, matches = _match(tokens, all_idx, heard, transcript.language_hint)
 
     # 1. Header lines (before the first labelled turn) never heard are unspoken.  Their content
     # words decide: a show's title shares "the", "el", "que" and its own name with an intro
@@ -195,7 +212,7 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     idx = [i for i in all_idx if tokens[i].line not in skip_lines]
 
     # 2. Align again without them, so that they cannot absorb speech they are not.
-    pairs, p_owner, h_owner, matches = _match(tokens, idx, heard)
+    pairs, p_owner, h_owner, matches = _match(tokens, idx, heard, transcript.language_hint)
     reliable = _reliable(idx, matches, tokens)
     anchors = {i: (min(heard[j].start for j in matches[i]), max(heard[j].end for j in matches[i]))
                for i in sorted(reliable)}

@@ -848,3 +848,19 @@ def test_garbled_sentence_before_an_ad_is_said_before_it_and_the_ad_is_still_fou
     last = _line_tokens(tr, 2)[-1]  # "Islande." is estimated, and aligned, before the ad
     window = next(w for w in plan.windows if last in w.words)
     assert window.end <= gap.start + 1e-6
+
+
+@pytest.mark.parametrize("published, said, lang, matched", [
+    ("2502", "2002", "de", False),  # spelled out 0.82 alike: still another value
+    ("1763", "1963", "en", False),
+    ("dix-huit", "17", "fr", False),
+    ("1465", "fourteen sixty-five", "en", True),  # a year read out: the same value
+    ("17", "dix-sept", "fr", True),
+])
+def test_a_number_heard_as_another_value_is_never_matched_to_it(published, said, lang, matched):
+    t = parse_transcript(f"Im Jahr {published} wurde es gebaut und dann verlassen.", language=lang)
+    tl = Timeline()
+    tl.say(["Im", "Jahr", *said.split(), "wurde", "es", "gebaut", "und", "dann", "verlassen."])
+    plan = make_plan(t, tl.words, tl.t + 1.0)
+    number = next(k for k in t.tokens if k.text == published)
+    assert bool(plan.matches[number.index]) == matched
