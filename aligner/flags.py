@@ -32,7 +32,7 @@ from rapidfuzz.distance import Levenshtein
 from .forced import RivalFit, WordFit
 from .normalize import category as word_category
 from .normalize import (bare_word, compact, has_number, is_function_word, name_like, norm_token,
-                        number_values, same_words, year_values)
+                        number_values, same_words, shared_value)
 from .names import known_features
 from .phonetics import sound_similarity
 from .plan import Plan, SqueezedRun
@@ -324,9 +324,10 @@ BODY_BAR = -1.5  # later pieces likelier than this (log10) are borne out by the 
 
 
 def numbers_differ(c: Candidate, language: str) -> bool:
-    """Both sides hold a number and recognition was sure of its own (of the number: a garbled
-    word beside it says nothing about it)."""
-    return numbers_both(c.region.published, c.heard_text, language) and c.number_prob >= 0.5
+    """Both sides hold a number, not the same value, and recognition was sure of its own (of
+    the number: a garbled word beside it says nothing about it)."""
+    return numbers_both(c.region.published, c.heard_text, language) and c.number_prob >= 0.5 \
+        and not shared_value(c.region.published, c.heard_text, language)
 
 
 def numbers_both(published: str, heard: str, language: str) -> bool:
@@ -427,10 +428,7 @@ def derived_features(published_name: float, sound: float, spelling: float, publi
         # "1963", "dix-huit" heard "17"): a single digit makes another value, however alike
         # the two sound
         # (a year read out in words is the same value as its digits: "fourteen sixty-five")
-        "value_unheard": float(bool(pv) and not (pv & number_values(heard or "", language))
-                               and not (pv & year_values(heard or "", language))
-                               and not (year_values(published, language)
-                                        & number_values(heard or "", language))),
+        "value_unheard": float(bool(pv) and not shared_value(published, heard or "", language)),
     }
 
 

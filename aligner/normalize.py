@@ -306,6 +306,13 @@ def year_values(text: str, language: str | None = None) -> frozenset[str]:
     return number_values(reading, language) if reading is not None else frozenset()
 
 
+def shared_value(published: str, heard: str, language: str | None = None) -> bool:
+    """Whether a value the published words hold is heard, in digits, in words or as a year read
+    out ("1465" and "fourteen sixty-five")."""
+    pv, hv = number_values(published, language), number_values(heard, language)
+    return bool(pv & hv or pv & year_values(heard, language) or year_values(published, language) & hv)
+
+
 def same_words(published: str, heard: str, language: str | None = None) -> bool:
     """True when ``published`` and ``heard`` differ only in writing: case, accents, punctuation,
     hyphens, elisions, joined/split words, digits vs number words ("300 millions" ==

@@ -10,11 +10,12 @@ alignment, words squeezed into no time (text the audio lacks) and one word stret
 from __future__ import annotations
 
 import bisect
+import re
 import statistics
 from dataclasses import dataclass, field, replace
 
 from .forced import MAX_WINDOW_S, Window
-from .normalize import has_number, is_function_word, number_values, year_values
+from .normalize import has_number, is_function_word, number_values, shared_value
 from .speech import PAUSE_BEFORE, pauses_within, speech_within
 from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches
 from .transcript import parse_transcript
@@ -99,19 +100,25 @@ def _other_value(published: str, heard: list[str], language: str | None) -> bool
     if not any(ch.isdigit() for ch in published) and not has_number(published, language):
         return False
     said = " ".join(heard)
-    pv, hv = number_values(published, language), number_values(said, language)
-    if not pv or not hv or pv & hv:
-        return False
-    return not (pv & year_values(said, language) or year_values(published, language) & hv)
+    return bool(number_values(published, language)) and bool(number_values(said, language)) \
+        and not shared_value(published, said, language)
 
 
 LETTERS_PER_UNIT = 5.0  # about an average word's letters in the languages at hand
 
 
+# Letters each followed by a period ("a.C.", "e.g.", "U.S."): each stands for a word said.
+_INITIALISM = re.compile(r"^\W*(?:[^\W\d_]\.){2,}\W*$")
+
+
 def _n_units(tok: Token) -> float:
     """How long a word takes to say, in average words: its letters (its spoken form's, so a
     number counts as the words it is read as) over an average word's.  "Schölkopf" takes
-    longer than "est", and a run of names longer than the same count of function words."""
+    longer than "est", and a run of names longer than the same count of function words.  An
+    initialism's letters are each a word ("a.C." is said "antes de Cristo": at two letters'
+    length, its reading was taken for speech with no text)."""
+    if _INITIALISM.match(tok.text):
+        return float(sum(c.isalpha() for c in tok.text))
     letters = sum(c.isalnum() for c in tok.norm)
     return max(0.4, letters / LETTERS_PER_UNIT)
 

@@ -864,3 +864,14 @@ def test_a_number_heard_as_another_value_is_never_matched_to_it(published, said,
     plan = make_plan(t, tl.words, tl.t + 1.0)
     number = next(k for k in t.tokens if k.text == published)
     assert bool(plan.matches[number.index]) == matched
+
+
+def test_an_initialism_takes_a_word_a_letter():
+    """ "a.C." is said "antes de Cristo": at two letters' length its reading looked like speech
+    with no text after it (fleurs-pt's clean transcript got an insertion there)."""
+    from aligner.plan import _n_units
+
+    t = parse_transcript("no século 3 a.C. e (U.S.) também etc. e M. Durand", language="pt")
+    units = {k.text: _n_units(k) for k in t.tokens}
+    assert units["a.C."] == 2.0 and units["(U.S.)"] == 2.0
+    assert units["etc."] < 1.0 and units["M."] < 1.0  # an abbreviation, not letters for words
