@@ -97,7 +97,7 @@ def _other_value(published: str, heard: list[str], language: str | None) -> bool
     numbers a digit apart are nearly the same letters ("zweitausendfünfhundertzwei" and
     "zweitausendzwei": 0.82 alike), which matching took for the same word misspelled, so the
     wrong number was never a candidate (de-mix-a's "2502" where 2002 is said)."""
-    if not any(ch.isdigit() for ch in published) and not has_number(published, language):
+    if not has_number(published, language):  # digits, or number words
         return False
     said = " ".join(heard)
     return bool(number_values(published, language)) and bool(number_values(said, language)) \

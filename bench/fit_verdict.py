@@ -35,7 +35,6 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from aligner.flags import derived_features, merged_adjacent, numbers_both  # noqa: E402
-from aligner.normalize import shared_value  # noqa: E402
 from aligner.types import Mismatch  # noqa: E402
 from aligner.names import known_features  # noqa: E402
 from bench import editorial  # noqa: E402
@@ -261,10 +260,6 @@ def with_derived(m: dict, language: str | None) -> dict:
                                       m["transcript_text"], m["heard_text"], language),
                    **known_features(m["evidence"].get("known_name"))}
         f = {**derived, **f}
-        # a run collected before numbers of the same value were told apart ("sixty-five" heard
-        # "1465": a year read out) counted them as differing
-        if f.get("numbers_differ") and shared_value(m["transcript_text"], m["heard_text"], language):
-            f["numbers_differ"] = 0.0
     return f
 
 
