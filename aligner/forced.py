@@ -13,13 +13,13 @@ import math
 import re
 from collections import ChainMap
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import ftfy
 import numpy as np
 
 from .audio import SAMPLE_RATE, sample_at
-from .windows import MAX_WINDOW_S, EncodingStore, encode
+from .windows import MAX_WINDOW_S, Encoded, EncodingStore, Span, encode, n_frames_of
 
 MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
 FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects
@@ -88,11 +88,17 @@ def clean_for_model(text: str) -> str:
 
 
 class ForcedAligner:
-    def __init__(self, model, language: str, store: EncodingStore | None = None):
+    def __init__(self, model, language: str, store: EncodingStore | None = None,
+                 cuts: Sequence[Span] = ()):
         from faster_whisper.tokenizer import Tokenizer
 
         self.model = model
         self.store = store  # recognition's encodings, reused where a window is the same
+        # Recognition's windows (``windows.cut_windows``): a window of the text that starts
+        # where one of them starts and ends inside it is read from that one's encoding, kept
+        # by recognition or made here, so the result is the same when recognition came from
+        # the cache.
+        self._cut_end = {sample_at(c.start): sample_at(c.end) for c in cuts}
         self.tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
                                    task="transcribe", language=language)
         self._silence = None
@@ -117,10 +123,22 @@ class ForcedAligner:
             self._sounded_cache[token] = got
         return got
 
+    def encoded_span(self, start: float, end: float) -> tuple[int, int]:
+        """The samples whose encoding times audio[start:end]: recognition's window when it
+        starts on the same sample and holds the whole stretch, else the stretch itself."""
+        a, b = sample_at(start), sample_at(end)
+        c = self._cut_end.get(a)
+        return (a, c) if c is not None and c >= b else (a, b)
+
     def _encoding(self, audio: np.ndarray, start: float, end: float):
+        a, b = self.encoded_span(start, end)
         got = self.store.get(start, end) if self.store is not None else None
         if got is None:
-            got = encode(self.model, audio, start, end)
+            got = encode(self.model, audio, a / SAMPLE_RATE, b / SAMPLE_RATE)
+            if b > sample_at(end):  # kept for the other windows it holds; read up to the end
+                if self.store is not None:
+                    self.store.put(a / SAMPLE_RATE, b / SAMPLE_RATE, got)
+                got = Encoded(got.output, n_frames_of(sample_at(end) - a))
         return got.output, got.n_frames
 
     def _silence_encoding(self):
@@ -220,15 +238,16 @@ def _fit_decoder(windows: list[Window], n_tokens: Callable[[int], int]) -> list[
     return out
 
 
-WINDOW_CACHE_FORMAT = 1  # raise when align_window's results change
+WINDOW_CACHE_FORMAT = 2  # raise when align_window's results change (2: read from the encoding of recognition's window)
 
 
 def _window_key(cache_id: dict, audio: np.ndarray, w: Window, texts: list[str],
-                local: list[Rival]) -> str:
+                local: list[Rival], encoded: tuple[int, int]) -> str:
+    """``encoded``: the samples the encoder saw (``ForcedAligner.encoded_span``)."""
     from . import cache
 
-    a, b = sample_at(w.start), sample_at(w.end)
-    return cache.digest(cache_id, WINDOW_CACHE_FORMAT, a, b, audio[a:b], texts,
+    a, b = encoded
+    return cache.digest(cache_id, WINDOW_CACHE_FORMAT, a, b, sample_at(w.end), audio[a:b], texts,
                         [(r.k0, r.k1, r.text) for r in local])
 
 
@@ -285,7 +304,8 @@ def align_windows(
                  for i in w.words for end, text in rivals.get(i, ())]
         check = None if worth is None else (lambda r, own: worth(r, ChainMap(own, fits)))
         texts = [text_of(i) for i in w.words]
-        k = None if cache_id is None else _window_key(cache_id, audio, w, texts, local)
+        k = None if cache_id is None else _window_key(cache_id, audio, w, texts, local,
+                                                      aligner.encoded_span(w.start, w.end))
         got_rf = None if k is None else _from_cache(k, w, local)
         if got_rf is None:
             got_rf = aligner.align_window(audio, w, texts, local, check)

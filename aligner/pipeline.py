@@ -49,7 +49,7 @@ MIN_MATCHED = 0.20  # below this share of published words heard, the text is not
 MIN_CONTENT_MATCHED = 0.20
 DEFAULT_MIN_CONFIDENCE = 0.5
 NEAR_GAP_S = 0.5
-RECOGNITION_VERSION = 6  # raise when recognize() changes what it returns: old cache entries go
+RECOGNITION_VERSION = 7  # raise when recognize() changes what it returns: old cache entries go
 
 
 @dataclass
@@ -193,10 +193,11 @@ class Timed:
 
 
 def checked_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
-                 speech: list[tuple[float, float]]) -> Plan:
-    """The plan, in recognition's windows; a transcript too little of which was heard is
-    refused (``TranscriptMismatch``)."""
-    plan = make_plan(transcript, heard, duration, speech, cut_windows(speech, duration))
+                 speech: list[tuple[float, float]], cuts: list | None = None) -> Plan:
+    """The plan, in recognition's windows (``cuts``, by default cut here as recognition cuts
+    them); a transcript too little of which was heard is refused (``TranscriptMismatch``)."""
+    cuts = cut_windows(speech, duration) if cuts is None else cuts
+    plan = make_plan(transcript, heard, duration, speech, cuts)
     if plan.matched_fraction < MIN_MATCHED or plan.content_matched < MIN_CONTENT_MATCHED:
         raise TranscriptMismatch(
             f"the transcript does not match this audio: only {plan.content_matched:.0%} of its "
@@ -376,11 +377,12 @@ def run_alignment(
     duration = audio.size / audio_mod.SAMPLE_RATE
     t = time.perf_counter()
     speech = speech if speech is not None else speech_intervals(audio)
-    plan = checked_plan(transcript, heard, duration, speech)
+    cuts = cut_windows(speech, duration)
+    plan = checked_plan(transcript, heard, duration, speech, cuts)
     timings["plan"] = time.perf_counter() - t
 
     weighing = what_to_weigh(transcript, plan, heard, language, known or [])
-    aligner = ForcedAligner(model, language, store)
+    aligner = ForcedAligner(model, language, store, cuts)
 
     def hear_again(gap: Gap, near: int, spoken: list[int]) -> tuple[Gap, list[HeardWord]] | None:
         """A stretch recognition gave nothing credible for, heard again on its own: None when it

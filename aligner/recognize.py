@@ -159,14 +159,22 @@ def _hear_stretch(hearer: "_Hearer", audio: np.ndarray, a: float, b: float,
     fleurs-vox-en-a padded to start on the tail of the word before it was heard "sentence."
     and nothing of the 16 s of speech after it (from the next onset, every word).  So speech
     still unheard after the last word read is heard again from its own onset, at most
-    ``HOLE_RETRIES`` times."""
+    ``HOLE_RETRIES`` times.  It can also start reading late: a 14 s hole of de-mix-a was read
+    from its last sentence on, the 5 s of speech before it (a year, "2002") passed over, and
+    heard alone that speech is read.  So speech before the first word read is heard again on
+    its own, once."""
+
+    def hear(p0: float, p1: float) -> list[HeardWord]:
+        got = []
+        for piece in cut_windows([], p1 - p0):
+            q0, q1 = p0 + piece.start, p0 + piece.end
+            got += hearer.hear(audio, q0, q1, speech_within(speech, q0, q1))
+        return got
+
     raw: list[HeardWord] = []
     start = a
     for _ in range(HOLE_RETRIES + 1):
-        got = []
-        for piece in cut_windows([], b - start):
-            p0, p1 = start + piece.start, start + piece.end
-            got += hearer.hear(audio, p0, p1, speech_within(speech, p0, p1))
+        got = hear(start, b)
         raw += got
         covered = max([start] + [w.end for w in got])
         onsets = [x for x, _ in speech if covered < x < b]
@@ -174,6 +182,12 @@ def _hear_stretch(hearer: "_Hearer", audio: np.ndarray, a: float, b: float,
         if sum(y - x for x, y in rest) < HOLE_MIN_S or looped(got):
             break
         start = max(covered, onsets[0] - HOLE_PAD_S)
+    first = min((w.start for w in raw), default=None)
+    if first is not None and not looped(raw):
+        lead = [(x, y) for x, y in speech_within(speech, a, first) if y - x >= HOLE_PIECE_S]
+        if sum(y - x for x, y in lead) >= HOLE_MIN_S:
+            end = min(first, lead[-1][1] + HOLE_PAD_S)
+            raw = [w for w in hear(a, end) if (w.start + w.end) / 2 < first] + raw
     return raw, looped(raw)
 
 

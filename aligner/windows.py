@@ -88,13 +88,23 @@ def silent(audio: np.ndarray, start: float, end: float) -> bool:
     return seg.size == 0 or float(np.max(np.abs(seg))) < SILENCE_PEAK
 
 
+N_FRAMES = 3000  # feature frames of the encoder's 30 s input
+HOP = 160  # samples per feature frame (Whisper's feature extractor)
+
+
+def n_frames_of(n_samples: int) -> int:
+    """Feature frames the extractor gives for ``n_samples`` (its STFT is centred: one more
+    than whole hops), at most the encoder's input."""
+    return min(n_samples // HOP + 1, N_FRAMES)
+
+
 def encode(model, audio: np.ndarray, start: float, end: float) -> Encoded:
     """The encoder's output for audio[start:end] (at most 30 s), padded as Whisper expects."""
     from faster_whisper.audio import pad_or_trim
 
     seg = audio[sample_at(start):sample_at(end)]
     feats = model.feature_extractor(seg)
-    n_frames = min(feats.shape[-1], 3000)
+    n_frames = min(feats.shape[-1], N_FRAMES)
     return Encoded(model.encode(pad_or_trim(feats)), n_frames)
 
 
@@ -110,10 +120,17 @@ def _key(start: float, end: float) -> tuple[int, int]:
 
 
 class EncodingStore:
-    """Encoder outputs by window (the exact samples it covers), on disk for the run.
+    """Encoder outputs by window, on disk for the run.
 
-    ``get`` answers only for the very window that was encoded: an encoder output is not a
-    function of time that could be sliced (each frame attends to the whole window)."""
+    ``get`` answers for a window that was encoded, or for one that starts on the same sample
+    and ends earlier (the text's last window trimmed to where its words end, lucier-en's 2.7 s
+    of room sound after the last word): its output is the stored one read up to the earlier
+    end (``n_frames``), as the alignment reads any window up to its audio's end and not into
+    the padding.  The encoder then saw real audio after that end where a window of its own
+    would have held zeros, as it does in every 30 s window Whisper was trained on.  A window
+    that starts elsewhere is encoded anew: each frame of an encoder output attends to the
+    whole window, and the alignment's path starts on its first frame, so the output cannot be
+    read from a later start."""
 
     def __init__(self):
         self._dir: str | None = None
@@ -131,13 +148,16 @@ class EncodingStore:
     def get(self, start: float, end: float) -> Encoded | None:
         import ctranslate2
 
-        k = _key(start, end)
-        if k not in self._frames or self._dir is None:
+        a, b = _key(start, end)
+        longer = [k for k in self._frames if k[0] == a and k[1] >= b] if self._dir else []
+        if not longer:
             self.misses += 1
             return None
         self.hits += 1
+        k = min(longer, key=lambda k: k[1])
         arr = np.load(os.path.join(self._dir, f"{k[0]}-{k[1]}.npy"))
-        return Encoded(ctranslate2.StorageView.from_array(arr), self._frames[k])
+        n = self._frames[k] if k[1] == b else min(self._frames[k], n_frames_of(b - a))
+        return Encoded(ctranslate2.StorageView.from_array(arr), n)
 
     def close(self) -> None:
         if self._dir is not None:

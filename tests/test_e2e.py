@@ -168,6 +168,35 @@ def test_a_hole_read_as_a_fragment_is_heard_again_from_its_next_onset():
     assert max(w.end for w in raw) > 31.0
 
 
+def test_speech_a_hole_s_reading_passed_over_at_its_start_is_heard_alone():
+    import numpy as np
+
+    from aligner.recognize import _hear_stretch
+    from aligner.types import HeardWord
+
+    class Hearer:  # Whisper starting to read at the hole's last sentence (de-mix-a's year)
+        def __init__(self):
+            self.calls = []
+
+        def hear(self, audio, p0, p1, speech):
+            self.calls.append((p0, round(p1, 2)))
+            if p1 > 29.0:
+                return [HeardWord("Die", 28.0, 28.4, 0.9, "die"), HeardWord("Sitzung", 28.4, 29.0, 0.9, "sitzung")]
+            # heard alone: the year, and the start of the word read before (left to it)
+            return [HeardWord("oder", 20.9, 21.3, 0.7, "oder"), HeardWord("2002", 22.0, 23.0, 0.7, "2002"),
+                    HeardWord("Di", 27.8, 28.3, 0.2, "di")]
+
+    speech = [(20.8, 21.4), (21.9, 23.1), (24.0, 25.2), (27.9, 29.2)]
+    hearer = Hearer()
+    raw, loops = _hear_stretch(hearer, np.zeros(16000 * 40, np.float32), 20.5, 29.5, speech)
+    assert hearer.calls == [(20.5, 29.5), (20.5, 25.5)]  # to the end of the speech before it, padded
+    assert [w.text for w in raw] == ["oder", "2002", "Die", "Sitzung"] and not loops
+    # nothing passed over (a pause before the first word read): heard once
+    hearer = Hearer()
+    _hear_stretch(hearer, np.zeros(16000 * 40, np.float32), 27.5, 29.5 + 1.0, speech)
+    assert hearer.calls == [(27.5, 30.5)]
+
+
 def test_numbers_split_by_word_time_stamps_are_joined():
     from aligner.recognize import join_split_numbers
     from aligner.types import HeardWord

@@ -7,7 +7,7 @@ import pytest
 
 from aligner.recognize import Budget, _bounded
 from aligner.speech import reach_speech_end
-from aligner.windows import EDGE_S, MAX_WINDOW_S, EncodingStore, Encoded, Span, cut_windows
+from aligner.windows import EDGE_S, MAX_WINDOW_S, EncodingStore, Encoded, Span, cut_windows, n_frames_of
 
 
 def _covers(windows: list[Span], duration: float) -> None:
@@ -62,16 +62,27 @@ def test_a_window_s_last_word_reaches_the_end_of_its_speech():
     assert reach_speech_end([(0.0, 1.0), (1.0, 2.0), (2.1, 2.2)], intervals, {1})[1] == (1.0, 2.0)
 
 
-def test_the_store_answers_only_for_the_window_it_was_given():
+def test_the_store_answers_for_its_window_and_for_an_earlier_end_on_the_same_start():
     ctranslate2 = pytest.importorskip("ctranslate2")
     arr = np.arange(12, dtype=np.float32).reshape(1, 3, 4)
     with EncodingStore() as store:
-        store.put(1.0, 29.0, Encoded(ctranslate2.StorageView.from_array(arr), 2800))
+        store.put(1.0, 29.0, Encoded(ctranslate2.StorageView.from_array(arr), 2801))
         got = store.get(1.0, 29.0)
-        assert got.n_frames == 2800 and np.array_equal(np.asarray(got.output), arr)
-        assert store.get(1.0, 28.0) is None and store.get(1.5, 29.0) is None
-        assert (store.hits, store.misses) == (1, 2)
+        assert got.n_frames == 2801 and np.array_equal(np.asarray(got.output), arr)
+        # the same start, an earlier end: the same output, read up to that end's frame
+        got = store.get(1.0, 28.0)
+        assert got.n_frames == n_frames_of(27 * 16000) == 2701
+        assert np.array_equal(np.asarray(got.output), arr)
+        # a later start, or a later end: not this window's output
+        assert store.get(1.5, 29.0) is None and store.get(1.0, 29.5) is None
+        assert (store.hits, store.misses) == (2, 2)
     assert store.get(1.0, 29.0) is None  # closed: its files are gone
+
+
+def test_frames_are_counted_as_the_feature_extractor_counts_them():
+    fe = pytest.importorskip("faster_whisper.feature_extractor").FeatureExtractor()
+    for n in (16000, 16159, 16160, 197517, 480000, 490000):
+        assert n_frames_of(n) == min(fe(np.zeros(n, np.float32)).shape[-1], 3000)
 
 
 def test_a_change_of_window_between_unheard_words_moves_to_the_turn_s_end():
@@ -97,6 +108,11 @@ class _CountingAligner:
 
     def tokens_for(self, text):
         return [1] * len(text)
+
+    def encoded_span(self, start, end):
+        from aligner.audio import sample_at
+
+        return sample_at(start), sample_at(end)
 
     def align_window(self, audio, window, texts, rivals=(), worth=None):
         from aligner.forced import RivalFit, WordFit
