@@ -9,6 +9,7 @@ import click
 
 from . import __version__
 from .errors import PodalignError
+from .verdict import default_min_confidence
 
 FORMATS = ("srt", "vtt", "json", "podcast-json", "txt")
 
@@ -107,7 +108,8 @@ def _episode_options(f):
         click.option("--formats", default="srt,vtt,json", show_default=True,
                      help=f"Comma-separated, from: {','.join(FORMATS)}."),
         click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
-                     help="Hide flags below this confidence (default 0.5)."),
+                     help="Hide flags below this confidence (default "
+                          f"{default_min_confidence()}: chosen with the fitted verdict)."),
         click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True),
         click.option("--max-lines", type=click.IntRange(1, 4), default=2, show_default=True),
         click.option("--max-cps", type=click.FloatRange(5, 40), default=17.0, show_default=True,

@@ -3,8 +3,10 @@ worker does for each episode of a catalogue (locally or as a Ray task), so both 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .verdict import default_min_confidence
 
 FORMATS = ("srt", "vtt", "json", "podcast-json", "txt")
 
@@ -20,7 +22,7 @@ class Settings:
     compute_type: str = "auto"
     language: str | None = None
     formats: tuple[str, ...] = ("srt", "vtt", "json")
-    min_confidence: float = 0.5
+    min_confidence: float = field(default_factory=default_min_confidence)
     max_chars: int = 42
     max_lines: int = 2
     max_cps: float = 17.0

@@ -25,6 +25,7 @@ from . import audio as audio_mod
 from . import cache, damage
 from . import model as model_mod
 from . import names as names_mod
+from . import verdict as verdict_mod
 from .errors import TranscriptMismatch
 from .flags import _context as flags_context
 from .flags import (OMIT_AT, TextIndex, could_pass, decide, decide_variants, evidence, focus_span,
@@ -47,7 +48,7 @@ MIN_MATCHED = 0.20  # below this share of published words heard, the text is not
 # passed the old rule), fleurs-fr's on lucier-en 0.00 (0.08), monde-numerique's on lucier-en
 # 0.00 (0.03).  20 % keeps a partial transcript of the right episode.
 MIN_CONTENT_MATCHED = 0.20
-DEFAULT_MIN_CONFIDENCE = 0.5
+DEFAULT_MIN_CONFIDENCE = verdict_mod.default_min_confidence()  # chosen with the fit (aligner/data/verdict.json)
 NEAR_GAP_S = 0.5
 RECOGNITION_VERSION = 7  # raise when recognize() changes what it returns: old cache entries go
 
