@@ -35,7 +35,7 @@ from .forced import ForcedAligner, Rival, RivalFit, WordFit, align_windows
 from .normalize import text_language
 from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
                    settle_inline_labels, stretched_words, text_heard_again)
-from .recognize import Budget, detect_language, recognize, text_tokens_per_s
+from .recognize import Budget, detect_language, looped, recognize, text_tokens_per_s
 from .speech import reach_speech_end, snap_words, speech_intervals
 from .transcript import parse_transcript, read_transcript
 from .types import Alignment, HeardWord, TimedWord, Transcript
@@ -146,10 +146,15 @@ def _model_id(model) -> str:
 
 def _heard(model, piece: np.ndarray, language: str) -> list[HeardWord]:
     """One stretch recognised on its own, through the recognition cache: a second run on the
-    episode hears nothing again."""
-    return cache.recognition(piece, lambda: recognize(model, piece, language),
-                             model=_model_id(model), language=language, stretch=True,
-                             version=RECOGNITION_VERSION)
+    episode hears nothing again.  A loop it falls into is left out, as in the episode's own
+    recognition: it is the decoder stuck, not speech (35 s of English before fleurs-fr, heard
+    alone in English: 26 words of the intro, then "or," 75 times, and the intro was judged no
+    speech and never reported)."""
+    words = cache.recognition(piece, lambda: recognize(model, piece, language),
+                              model=_model_id(model), language=language, stretch=True,
+                              version=RECOGNITION_VERSION)
+    loops = looped(words)
+    return [w for k, w in enumerate(words) if k not in loops]
 
 
 def _rehear(model, audio: np.ndarray, language: str, t0: float, t1: float) -> list[HeardWord]:

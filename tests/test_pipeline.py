@@ -49,3 +49,18 @@ def test_speech_in_the_episodes_language_keeps_what_was_heard_again():
     model = _Model("fr", {})
     assert _heard_as_said(model, _AUDIO, "fr", _GAP, _AGAIN) == ("Mais le", _AGAIN)
     assert model.asked == []  # no second recognition
+
+
+def test_a_stretch_heard_alone_leaves_its_loop_out(monkeypatch):
+    import numpy as np
+
+    from aligner import pipeline
+    from aligner.types import HeardWord
+
+    said = "I am sitting in a room again and again until the".split()
+    words = [HeardWord(w, 0.3 * k, 0.3 * k + 0.2, 0.9, w.lower()) for k, w in enumerate(said)]
+    words += [HeardWord("or,", 4.0 + 0.2 * k, 4.1 + 0.2 * k, 0.6, "or") for k in range(30)]
+    monkeypatch.setattr(pipeline.cache, "recognition", lambda piece, hear, **key: list(words))
+    got = pipeline._heard(object(), np.zeros(16000, np.float32), "en")
+    assert [w.text for w in got][:len(said)] == said and len(got) <= len(said) + 1
+    assert pipeline.credible_speech(got)  # the loop made it look like no speech at all
