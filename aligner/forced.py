@@ -19,7 +19,7 @@ import ftfy
 import numpy as np
 
 from .audio import SAMPLE_RATE, sample_at
-from .windows import MAX_WINDOW_S, Encoded, EncodingStore, Span, encode, n_frames_of
+from .windows import MAX_WINDOW_S, EncodingStore, Span, encode
 
 MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
 FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects
@@ -135,10 +135,9 @@ class ForcedAligner:
         got = self.store.get(start, end) if self.store is not None else None
         if got is None:
             got = encode(self.model, audio, a / SAMPLE_RATE, b / SAMPLE_RATE)
-            if b > sample_at(end):  # kept for the other windows it holds; read up to the end
-                if self.store is not None:
-                    self.store.put(a / SAMPLE_RATE, b / SAMPLE_RATE, got)
-                got = Encoded(got.output, n_frames_of(sample_at(end) - a))
+            if b > sample_at(end) and self.store is not None:  # kept for the other windows it holds
+                self.store.put(a / SAMPLE_RATE, b / SAMPLE_RATE, got)
+            got = got.up_to(sample_at(end) - a)
         return got.output, got.n_frames
 
     def _silence_encoding(self):

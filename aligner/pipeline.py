@@ -199,10 +199,9 @@ class Timed:
 
 
 def checked_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
-                 speech: list[tuple[float, float]], cuts: list | None = None) -> Plan:
-    """The plan, in recognition's windows (``cuts``, by default cut here as recognition cuts
-    them); a transcript too little of which was heard is refused (``TranscriptMismatch``)."""
-    cuts = cut_windows(speech, duration) if cuts is None else cuts
+                 speech: list[tuple[float, float]], cuts: list) -> Plan:
+    """The plan, in recognition's windows (``cuts``); a transcript too little of which was
+    heard is refused (``TranscriptMismatch``)."""
     plan = make_plan(transcript, heard, duration, speech, cuts)
     if plan.matched_fraction < MIN_MATCHED or plan.content_matched < MIN_CONTENT_MATCHED:
         raise TranscriptMismatch(

@@ -43,6 +43,11 @@ class Encoded:
     output: object
     n_frames: int
 
+    def up_to(self, n_samples: int) -> "Encoded":
+        """The same output read only over its first ``n_samples`` of audio (a window that
+        starts where this one starts and ends earlier)."""
+        return Encoded(self.output, min(self.n_frames, n_frames_of(n_samples)))
+
 
 def cut_windows(speech: list[tuple[float, float]], duration: float,
                 max_s: float = MAX_WINDOW_S) -> list[Span]:
@@ -156,8 +161,7 @@ class EncodingStore:
         self.hits += 1
         k = min(longer, key=lambda k: k[1])
         arr = np.load(os.path.join(self._dir, f"{k[0]}-{k[1]}.npy"))
-        n = self._frames[k] if k[1] == b else min(self._frames[k], n_frames_of(b - a))
-        return Encoded(ctranslate2.StorageView.from_array(arr), n)
+        return Encoded(ctranslate2.StorageView.from_array(arr), self._frames[k]).up_to(b - a)
 
     def close(self) -> None:
         if self._dir is not None:
