@@ -34,8 +34,9 @@ from .types import HeardWord
 
 FORMAT = 1  # the recognition entries' layout
 DEFAULT_MAX_BYTES = 2_000_000_000
-# Folders of the cache root that are not entries: the joined model (model.bundled_base_dir).
-NOT_ENTRIES = frozenset({"whisper-base"})
+# Folders of the cache root that are not entries: the joined model (model.bundled_base_dir) and
+# what is computed from a model alone (windows.DERIVED_DIR: its encoding of silence).
+NOT_ENTRIES = frozenset({"whisper-base", "model-derived"})
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _TMP = ".tmp-"
 # Written in every kind folder this module makes: PODALIGN_CACHE may name a folder that holds
@@ -308,7 +309,7 @@ class Info:
     root: Path
     limit: int
     kinds: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (entries, bytes)
-    model_bytes: int = 0  # the joined model: beside the cache, not counted, never removed
+    model_bytes: int = 0  # the joined model and what is derived from it: beside the cache, not counted, never removed
 
     @property
     def total(self) -> int:
@@ -352,7 +353,8 @@ def info_lines(i: Info) -> list[str]:
     if not i.kinds:
         lines.append("  (no entries)")
     if i.model_bytes:
-        lines.append(f"joined model (kept by 'cache clear'): {human(i.model_bytes)}")
+        lines.append(f"joined model and its silence encoding (kept by 'cache clear'): "
+                     f"{human(i.model_bytes)}")
     return lines
 
 

@@ -19,7 +19,7 @@ import ftfy
 import numpy as np
 
 from .audio import SAMPLE_RATE, sample_at
-from .windows import MAX_WINDOW_S, EncodingStore, Span, encode
+from .windows import EncodingStore, Span, encode, silence_encoding
 
 MAX_TOKENS = 440 - 4  # decoder length 448, minus the start-of-transcript prompt and end token
 FOLLOW_WORDS = 2  # published words after a stretch that its reading also affects
@@ -142,8 +142,7 @@ class ForcedAligner:
 
     def _silence_encoding(self):
         if self._silence is None:
-            silence = np.zeros(int(MAX_WINDOW_S * SAMPLE_RATE), np.float32)
-            self._silence = encode(self.model, silence, 0.0, MAX_WINDOW_S).output
+            self._silence = silence_encoding(self.model)
         return self._silence
 
     def align_window(self, audio: np.ndarray, window: Window, texts: list[str],

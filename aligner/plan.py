@@ -14,7 +14,8 @@ import re
 import statistics
 from dataclasses import dataclass, field, replace
 
-from .forced import MAX_WINDOW_S, Window
+from .forced import Window
+from .windows import MAX_WINDOW_S
 from .normalize import has_number, is_function_word, number_values, shared_value
 from .speech import PAUSE_BEFORE, pauses_within, speech_within
 from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches

@@ -152,3 +152,62 @@ def test_digital_silence_is_silent_and_quiet_noise_is_not():
     audio[16000 * 35:] = 0.01 * np.sin(np.arange(16000 * 5, dtype=np.float32))
     assert silent(audio, 0.0, 30.0) and silent(audio, 40.0, 41.0)
     assert not silent(audio, 30.0, 40.0)
+
+
+class _FakeEncoderModel:
+    """Just what ``windows.encode`` calls: a feature extractor and an encoder, counting passes
+    (the encoder's output is a function of the model's "weights", here ``scale``)."""
+
+    def __init__(self, folder, scale: float = 1.0):
+        self.podalign_spec = f"{folder}|cpu|int8"
+        self.scale = scale
+        self.passes = 0
+
+    def feature_extractor(self, samples):
+        return np.zeros((80, samples.size // 160 + 1), np.float32)
+
+    def encode(self, feats):
+        import ctranslate2
+
+        self.passes += 1
+        return ctranslate2.StorageView.from_array(np.full((1, 4, 3), self.scale, np.float32))
+
+
+def test_the_encoding_of_silence_is_computed_once_per_model_and_kept_beside_it(tmp_path, monkeypatch):
+    from aligner.windows import DERIVED_DIR, on_cpu, silence_encoding
+
+    monkeypatch.setenv("PODALIGN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PODALIGN_NO_CACHE", "1")  # about an episode's audio: this is the model's
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.bin").write_bytes(b"weights")
+    first = _FakeEncoderModel(folder)
+    a = np.asarray(on_cpu(silence_encoding(first)))
+    assert first.passes == 1
+    assert silence_encoding(first) is silence_encoding(first) and first.passes == 1  # in memory
+    kept = list((tmp_path / "cache" / DERIVED_DIR).glob("silence-*.npy"))
+    assert len(kept) == 1 and not list((tmp_path / "cache" / DERIVED_DIR).glob(".silence-*"))
+
+    again = _FakeEncoderModel(folder, scale=2.0)  # a new process: read from disk, not encoded
+    b = np.asarray(on_cpu(silence_encoding(again)))
+    assert again.passes == 0 and np.array_equal(a, b)
+
+    kept[0].write_bytes(b"not an array")  # damaged: encoded again, written anew
+    fresh = _FakeEncoderModel(folder, scale=4.0)
+    assert float(np.asarray(on_cpu(silence_encoding(fresh))).max()) == 4.0 and fresh.passes == 1
+    assert float(np.load(kept[0]).max()) == 4.0
+
+    (folder / "model.bin").write_bytes(b"other weights")  # another model in the same folder
+    other = _FakeEncoderModel(folder, scale=3.0)
+    assert float(np.asarray(on_cpu(silence_encoding(other))).max()) == 3.0 and other.passes == 1
+    assert len(list((tmp_path / "cache" / DERIVED_DIR).glob("silence-*.npy"))) == 2
+
+
+def test_a_model_that_did_not_come_through_the_loader_keeps_nothing_on_disk(tmp_path, monkeypatch):
+    from aligner.windows import silence_encoding
+
+    monkeypatch.setenv("PODALIGN_CACHE", str(tmp_path / "cache"))
+    m = _FakeEncoderModel(tmp_path)
+    del m.podalign_spec
+    silence_encoding(m)
+    assert m.passes == 1 and not (tmp_path / "cache").exists()
