@@ -28,6 +28,10 @@ INSERT_MIN_S = 2.0  # heard speech beyond what the text needs, before it counts 
 # ... and before it is a candidate the fitted verdict weighs: the corpus's cut sentences are 5-9
 # words, 1.5-3 s; at 2.0 s a third of them (11 of 32) never reached the verdict.
 INSERT_CANDIDATE_S = 1.0
+# The least share of its estimated time (its units at the episode's median seconds per unit) that
+# a run of words takes: over 10,006 runs of 2-3 consecutive words in the corpus's clean runs
+# (bench/fit_verdict.py's collected word times), the 1st percentile is 0.56, the 5th 0.68.
+REST_SHARE = 0.5
 INSERT_MIN_PROB = 0.45  # mean recognition probability of untranscribed speech
 LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a recognition loop
 WINDOW_TARGET_S = 24.0
@@ -435,14 +439,14 @@ def _weigh_squeezed(plan: Plan, fits: dict, tokens: list[Token],
         touches = _touches_edge(run, plan.windows)
         sentences = (_sentence_start(run[0], tokens) or
                      (run[0] > 0 and _sentence_start(run[0] - 1, tokens))) and \
-            tokens[run[-1]].text.rstrip().endswith(_SENTENCE_END)
+            _ends_sentence(tokens[run[-1]].text)
         sure = not (edges & {run[0], run[-1]}) and took < 0.25 * need
         if sure and touches:
             # Against speech with no text, a run is unsaid only as whole sentences (what editors
             # cut): the end of a sentence recognition garbled just before an ad was heard as part
             # of the ad, and the window then left it no time.
             sure = against_gap and _sentence_start(run[0], tokens) and \
-                tokens[run[-1]].text.rstrip().endswith(_SENTENCE_END)
+                _ends_sentence(tokens[run[-1]].text)
         out.append(SqueezedRun(run, sure, touches or bool(edges & {run[0], run[-1]}), against_gap,
                                sentences, took / need if need > 0 else 0.0,
                                _neighbours_heard(plan, run)))
@@ -596,12 +600,19 @@ def text_heard_again(reheard: list[str], tokens: list[Token], spoken: list[int],
     return ours / len(content) >= REHEARD_OURS
 
 
-_SENTENCE_END = tuple(".?!…»\"")
+_SENTENCE_END = tuple(".?!…")
+_CLOSERS = "»”’\"')]"
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether a published word ends a sentence: its punctuation, inside closing quotes or
+    brackets or not ("fin.»", "fin »."); a closing quote alone ends a quotation, not always a
+    sentence (FLEURS's «...» oravec 2002, the quote's source said after it in one breath)."""
+    return text.rstrip().rstrip(_CLOSERS + " ").endswith(_SENTENCE_END)
 
 
 def _sentence_start(i: int, tokens: list[Token]) -> bool:
-    return i == 0 or tokens[i - 1].line != tokens[i].line or \
-        tokens[i - 1].text.rstrip().endswith(_SENTENCE_END)
+    return i == 0 or tokens[i - 1].line != tokens[i].line or _ends_sentence(tokens[i - 1].text)
 
 
 def _touches_edge(run: list[int], windows: list[Window]) -> bool:
@@ -678,7 +689,11 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
                 g0 = max(g0, heard[best[0]].start)
             elif rest:  # a sentence under way before it is said before it: leave it its time
                 ends = t0 + sum(_n_units(tokens[i]) for i in rest) * unit_s  # about
-                pauses = pauses_within(speech, t0, g1 - INSERT_MIN_S)
+                # ... at least REST_SHARE of it: a pause that leaves it less (the breath just
+                # after the anchor) is not where it ended ("específicos» oravec 1702" with
+                # "oravec 2002" said after that breath was a gap, its words squeezed)
+                pauses = [p for p in pauses_within(speech, t0, g1 - INSERT_MIN_S)
+                          if p[0] >= t0 + REST_SHARE * (ends - t0)]
                 nearest = min(pauses, key=lambda p: abs(p[0] - ends), default=(ends, ends))
                 g0 = max(g0, nearest[1])
             best = [j for j in best if heard[j].start >= g0 - 0.05]
@@ -738,7 +753,7 @@ def _rest_of_sentence(spoken, ka: int, c: int, tokens: list[Token]) -> list[int]
     out = []
     for i in spoken[ka:c]:
         out.append(i)
-        if tokens[i].text.rstrip().endswith(_SENTENCE_END):
+        if _ends_sentence(tokens[i].text):
             break
     return out
 

@@ -6,7 +6,8 @@ import statistics
 
 import pytest
 
-from aligner.forced import MAX_WINDOW_S, Window, WordFit
+from aligner.forced import Window, WordFit
+from aligner.windows import MAX_WINDOW_S
 from aligner.normalize import norm_token
 from aligner.plan import (Gap, Plan, _n_units, edge_speech, make_plan, recut_windows,
                           squeezed_candidates, squeezed_runs, stretched_words)
@@ -875,3 +876,35 @@ def test_an_initialism_takes_a_word_a_letter():
     units = {k.text: _n_units(k) for k in t.tokens}
     assert units["a.C."] == 2.0 and units["(U.S.)"] == 2.0
     assert units["etc."] < 1.0 and units["M."] < 1.0  # an abbreviation, not letters for words
+
+
+def test_a_quotation_s_source_said_after_a_breath_is_the_sentence_s_end_not_speech_with_no_text():
+    """A closing quote ends the quotation, not the sentence: its source ("dupont 1702") is said
+    after a breath and heard garbled ("tout pont, 2002."), and those heard words are its reading,
+    not speech the text lacks (with "»" taken for a sentence end they were a gap, and the
+    source's words were squeezed before it)."""
+    text = ("Alice : la géologue rappelle « la lave coule encore près du port » dupont 1702\n"
+            "Bruno : merci pour ces précisions sur les coulées de lave en Islande\n")
+    t = parse_transcript(text, language="fr")
+    tl = Timeline()
+    words = [k.text for k in t.tokens if k.line == 0]
+    tl.say(words[:words.index("dupont")])
+    said_end = tl.t
+    tl.pause(0.5)
+    g0, g1 = tl.say(["tout", "pont,", "2002."], prob=0.7, step=0.45)
+    tl.pause(4.0)  # the next reader starts later (FLEURS's clips: 6 s from breath to next turn)
+    tl.say([k.text for k in t.tokens if k.line == 1])
+    speech = [(0.5, said_end), (g0, g1), (g1 + 4.0, tl.t)]
+    plan = make_plan(t, tl.words, tl.t + 1.0, speech)
+    assert plan.gaps == []
+    source = [k.index for k in t.tokens if k.text in ("dupont", "1702")]
+    window = next(w for w in plan.windows if source[-1] in w.words)
+    assert window.end >= g1 - 0.05  # the heard reading lies inside the source's window
+
+
+def test_a_sentence_ends_at_its_punctuation_inside_or_outside_closing_quotes():
+    from aligner.plan import _ends_sentence
+
+    assert _ends_sentence("fin.»") and _ends_sentence('fin!"') and _ends_sentence("fin ».")
+    assert _ends_sentence("(fin.)") and _ends_sentence("fin…")
+    assert not _ends_sentence("encore»") and not _ends_sentence("port »") and not _ends_sentence("fin")
