@@ -28,10 +28,6 @@ INSERT_MIN_S = 2.0  # heard speech beyond what the text needs, before it counts 
 # ... and before it is a candidate the fitted verdict weighs: the corpus's cut sentences are 5-9
 # words, 1.5-3 s; at 2.0 s a third of them (11 of 32) never reached the verdict.
 INSERT_CANDIDATE_S = 1.0
-# The least share of its estimated time (its units at the episode's median seconds per unit) that
-# a run of words takes: over 10,006 runs of 2-3 consecutive words in the corpus's clean runs
-# (bench/fit_verdict.py's collected word times), the 1st percentile is 0.56, the 5th 0.68.
-REST_SHARE = 0.5
 INSERT_MIN_PROB = 0.45  # mean recognition probability of untranscribed speech
 LOOP_DISTINCT = 0.5  # share of distinct words below which heard words are a recognition loop
 WINDOW_TARGET_S = 24.0
@@ -689,11 +685,7 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
                 g0 = max(g0, heard[best[0]].start)
             elif rest:  # a sentence under way before it is said before it: leave it its time
                 ends = t0 + sum(_n_units(tokens[i]) for i in rest) * unit_s  # about
-                # ... at least REST_SHARE of it: a pause that leaves it less (the breath just
-                # after the anchor) is not where it ended ("específicos» oravec 1702" with
-                # "oravec 2002" said after that breath was a gap, its words squeezed)
-                pauses = [p for p in pauses_within(speech, t0, g1 - INSERT_MIN_S)
-                          if p[0] >= t0 + REST_SHARE * (ends - t0)]
+                pauses = pauses_within(speech, t0, g1 - INSERT_MIN_S)
                 nearest = min(pauses, key=lambda p: abs(p[0] - ends), default=(ends, ends))
                 g0 = max(g0, nearest[1])
             best = [j for j in best if heard[j].start >= g0 - 0.05]
