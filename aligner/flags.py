@@ -204,11 +204,19 @@ def regions(transcript: Transcript, plan: Plan, heard: list[HeardWord], language
                 cur_h.append(j)
     close()
 
+    # Heard words the plan found to be speech with no text are that speech, reported once as
+    # such: a region keeps them only when they are all it heard (then it is the gap's, and
+    # ``pipeline.flagged`` leaves it out).  Else a wrong year before a sentence cut from the
+    # text ("oravec 2502" said "2002", then "Die Sitzungen..." with no text) was weighed against
+    # the year and the whole sentence, a reading no better than the published one.
+    in_gap = {j for g in plan.gaps for j in g.heard}
     out = []
     for ps, hs in raw:
         ps = [i for i in ps if i in spoken]
         if not ps:
             continue  # heard words with no published counterpart: left to the gap finder
+        if any(j not in in_gap for j in hs):
+            hs = [j for j in hs if j not in in_gap]
         a, b = tokens[ps[0]].char_start, tokens[ps[-1]].char_end
         # mojibake repaired, as for matching: the evidence weighs what the editor meant to write
         pub = ftfy.fix_text(" ".join(transcript.spoken_text(tokens[i]) for i in ps))
