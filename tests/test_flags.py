@@ -578,6 +578,46 @@ def test_a_partly_matched_number_starts_its_own_region():
         ("tuant ainsi", "puant un seul"), ("dix-huit", "17")]
 
 
+
+def test_a_flag_on_a_number_heard_as_another_value_points_at_the_words_that_differ():
+    # "1975" said "one thousand nine hundred and seventy five"; the text has "eight" for
+    # "thousand".  "one" is heard exactly however little the audio supports it over silence:
+    # the flag starts from "eight" (it may take unsupported neighbours along).
+    text = "Reader: banned since one eight nine hundred and seventy five for elephants\n"
+    t = parse_transcript(text, language="en")
+    heard = [HeardWord(w, 0.5 + 0.3 * k, 0.7 + 0.3 * k, 0.9, norm_token(w, "en"))
+             for k, w in enumerate("banned since 1975 for elephants".split())]
+    plan = make_plan(t, heard, heard[-1].end + 1.0)
+    reg = next(r for r in regions(t, plan, heard, "en") if r.heard_text == "1975")
+    ix = {t.tokens[i].text: i for i in reg.tokens}
+    assert ix["one"] in reg.exact and ix["eight"] not in reg.exact
+    fits = {i: _fit(i, 1.5) for i in reg.tokens}
+    fits[ix["one"]] = _fit(ix["one"], 0.8)  # the least supported word, but heard exactly
+    fits[ix["eight"]] = _fit(ix["eight"], 1.2)
+    assert focus(reg, fits, t.tokens, "en") == [ix["eight"]]
+
+
+def test_heard_words_of_speech_with_no_text_are_left_out_of_a_region():
+    # A wrong year ends a turn, then a sentence the text lacks: the year's region is weighed
+    # against the year heard, not the year and the whole sentence after it.
+    text = ("Alice : la séance a eu lieu en deux mille cinq cent deux\n"
+            "Bruno : merci pour ces précisions sur les coulées de lave\n")
+    t = parse_transcript(text, language="fr")
+    said = "la séance a eu lieu en 2002".split()
+    extra = "les réunions du comité duraient souvent très tard dans la nuit".split()
+    heard = _heard(said)
+    last = heard[-1].end
+    heard += [HeardWord(w, last + 1.5 + 0.3 * k, last + 1.7 + 0.3 * k, 0.9, norm_token(w, "fr"))
+              for k, w in enumerate(extra)]
+    last = heard[-1].end
+    heard += [HeardWord(w, last + 1.5 + 0.3 * k, last + 1.7 + 0.3 * k, 0.9, norm_token(w, "fr"))
+              for k, w in enumerate("merci pour ces précisions sur les coulées de lave".split())]
+    plan = make_plan(t, heard, heard[-1].end + 1.0)
+    assert len(plan.gaps) == 1 and len(plan.gaps[0].heard) >= len(extra) - 2
+    assert all(heard[j].text in extra for j in plan.gaps[0].heard)
+    regs = regions(t, plan, heard, "fr")
+    assert len(regs) == 1 and regs[0].heard_text.startswith("2002") and len(regs[0].heard) <= 2
+
 # ---------------------------------------------------------------------------- speakers' names
 
 def test_a_speakers_name_spelled_as_in_the_labels_weighs_less():
