@@ -1,12 +1,15 @@
 """Does batching windows pay on this machine?  Issue #13 asks to measure batch sizes 1/2/4/8
 through Whisper's encoder, the greedy decode and the cross-attention alignment before using them.
 
-    python bench/batching.py [AUDIO] [--sizes 1 2 4 8] [--device cpu] [--threads N]
+    python bench/batching.py [AUDIO] [--sizes 1 2 4 8] [--device cpu] [--threads N] [--save]
 
 Cuts the audio (default: fleurs-fr from ../shared/episodes) into podalign's windows, then runs
 each stage on batches of each size and prints the seconds per window, one line per stage and
 size, and the same as JSON on the last line.  Each stage is timed on the same windows for every
-size; nothing is written.
+size.  With ``--save`` the figures go to ``bench/results/batching.json`` and ``bench/run.py``
+renders them into BENCHMARKS.md: they are the floor under any run that hears the whole episode
+(every window encoded once and decoded once), which issue #13's times-real-time bars are set
+against.
 """
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ def main(argv=None) -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--language", default="fr")
+    ap.add_argument("--save", action="store_true", help="write bench/results/batching.json")
     a = ap.parse_args(argv)
 
     import ctranslate2
@@ -78,8 +82,39 @@ def main(argv=None) -> int:
                      "align_s_per_window": round(ali_s / n, 3)})
         print(f"batch {size}: encode {enc_s / n:.3f} s, decode {dec_s / n:.3f} s, "
               f"align {ali_s / n:.3f} s per window", flush=True)
-    print(json.dumps({"device": device, "compute_type": ct, "windows": n, "rows": rows}))
+    data = {"device": device, "compute_type": ct, "windows": n, "rows": rows,
+            "audio": Path(a.audio).name,
+            "window_s": round(sum(w.end - w.start for w in windows) / len(windows), 2)}
+    print(json.dumps(data))
+    if a.save:
+        from bench.common import RESULTS, machine_info
+
+        data = {"command": "python bench/batching.py --save", "machine": machine_info(), **data}
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "batching.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return 0
+
+
+def render(data: dict) -> list[str]:
+    """The floor: what encoding and decoding every window once costs, and the times real time
+    that leaves, before anything else a run does."""
+    m = data.get("machine", {})
+    rows = data.get("rows", [])
+    w = data.get("window_s") or 30.0
+    L = ["## The floor of hearing every window (`bench/batching.py --save`)", "",
+         f"{data.get('windows')} windows of podalign's cut ({w} s of audio each on average, "
+         f"{data.get('audio')}), model base {data.get('compute_type')} on {data.get('device')}, "
+         f"{m.get('cores')} cores, {m.get('date')}: seconds per window for Whisper's encoder, a "
+         "greedy decode, and one cross-attention alignment, by batch size. Encoding and decoding "
+         "each window once is what any run that hears the whole episode pays; the last column is "
+         "the times real time that alone allows (audio seconds over encode + decode seconds).", "",
+         "| batch | encode (s) | greedy decode (s) | align (s) | ×RT of encode + decode alone |",
+         "|---|---|---|---|---|"]
+    for r in rows:
+        floor = r["encode_s_per_window"] + r["decode_s_per_window"]
+        L.append(f"| {r['batch']} | {r['encode_s_per_window']:.3f} | {r['decode_s_per_window']:.3f} | "
+                 f"{r['align_s_per_window']:.3f} | {w / floor:.1f}× |")
+    return L
 
 
 if __name__ == "__main__":

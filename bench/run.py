@@ -361,7 +361,8 @@ def render(cases_data: dict | None, scale_data: dict | None) -> str:
     if synth:
         L += [""] + render_synth(synth)
     # sections of their own scripts, each rendered from its stored results when they exist
-    for results, module in (("subtitles.json", "subtitles"), ("inputs.json", "inputs"),
+    for results, module in (("batching.json", "batching"),
+                            ("subtitles.json", "subtitles"), ("inputs.json", "inputs"),
                             ("catalogue.json", "catalogue"), ("verdict.json", "fit_verdict")):
         data = _load_json(RESULTS / results)
         if data:

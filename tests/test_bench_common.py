@@ -45,3 +45,14 @@ def test_turns_text_drops_header_and_labels(tmp_path):
     p.write_text("Un titre jamais dit\n\nAnne : Bonjour à tous.\nBruno : Merci Anne.\nAnne : Au revoir.\n",
                  encoding="utf-8")
     assert turns_text(p) == "Bonjour à tous.\nMerci Anne.\nAu revoir.\n"
+
+
+def test_the_floor_table_gives_the_times_real_time_of_encoding_and_decoding_alone():
+    from bench.batching import render
+
+    data = {"windows": 4, "window_s": 25.5, "audio": "episode.mp3", "compute_type": "int8",
+            "device": "cpu", "machine": {"cores": 2, "date": "2026-12-06"},
+            "rows": [{"batch": 1, "encode_s_per_window": 1.5, "decode_s_per_window": 1.0,
+                      "align_s_per_window": 0.4}]}
+    lines = render(data)
+    assert lines[-1] == "| 1 | 1.500 | 1.000 | 0.400 | 10.2× |"  # 25.5 s / 2.5 s
