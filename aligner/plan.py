@@ -597,12 +597,12 @@ def text_heard_again(reheard: list[str], tokens: list[Token], spoken: list[int],
 
 
 _SENTENCE_END = tuple(".?!…")
-_CLOSERS = "»”’\"')]"
+_CLOSERS = "»«”“’‘\"')]"  # « and “ ‘ close German quotations (»...«, „...“, ‚...‘)
 
 
 def _ends_sentence(text: str) -> bool:
     """Whether a published word ends a sentence: its punctuation, inside closing quotes or
-    brackets or not ("fin.»", "fin »."); a closing quote alone ends a quotation, not always a
+    brackets or not ("fin.»", "fin ».", "gut.“"); a closing quote alone ends a quotation, not always a
     sentence (FLEURS's «...» oravec 2002, the quote's source said after it in one breath)."""
     return text.rstrip().rstrip(_CLOSERS + " ").endswith(_SENTENCE_END)
 

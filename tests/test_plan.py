@@ -907,4 +907,5 @@ def test_a_sentence_ends_at_its_punctuation_inside_or_outside_closing_quotes():
 
     assert _ends_sentence("fin.»") and _ends_sentence('fin!"') and _ends_sentence("fin ».")
     assert _ends_sentence("(fin.)") and _ends_sentence("fin…")
+    assert _ends_sentence("gut.“") and _ends_sentence("gut!«") and not _ends_sentence("Zitat“")
     assert not _ends_sentence("encore»") and not _ends_sentence("port »") and not _ends_sentence("fin")
