@@ -101,7 +101,6 @@ class ForcedAligner:
         self._cut_end = {sample_at(c.start): sample_at(c.end) for c in cuts}
         self.tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
                                    task="transcribe", language=language)
-        self._silence = None
         self._token_cache: dict[str, list[int]] = {}
         self._sounded_cache: dict[int, bool] = {}
         self.encode_seconds = 0.0
@@ -140,11 +139,6 @@ class ForcedAligner:
             got = got.up_to(sample_at(end) - a)
         return got.output, got.n_frames
 
-    def _silence_encoding(self):
-        if self._silence is None:
-            self._silence = silence_encoding(self.model)
-        return self._silence
-
     def align_window(self, audio: np.ndarray, window: Window, texts: list[str],
                      rivals: list[Rival] = (),
                      worth: Callable[[Rival, dict[int, WordFit]], bool] | None = None,
@@ -165,7 +159,7 @@ class ForcedAligner:
         flat = [t for ts in word_tokens for t in ts]
         sot = self.tokenizer.sot_sequence
         res = self.model.model.align(enc, sot, [flat], n_frames, median_filter_width=7)[0]
-        sil = self.model.model.align(self._silence_encoding(), sot, [flat], n_frames)[0]
+        sil = self.model.model.align(silence_encoding(self.model), sot, [flat], n_frames)[0]
         self.align_seconds += time.perf_counter() - t1
         self.encode_seconds += t1 - t0
 

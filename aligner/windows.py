@@ -204,8 +204,9 @@ def silence_encoding(model):
     (which is about what an episode's audio gave) leaves it, as it leaves the model.  Without
     it each run paid one more encoder pass, 1.6 s on 2 cores (7 % of a 100 s episode's run);
     the output is the same to the bit as one computed anew (checked with 1 and 2 threads), so
-    nothing downstream changes.  Kept in memory on the model object too, for ``podalign
-    batch``'s workers, which align episode after episode with one model."""
+    nothing downstream changes.  Kept in memory on the model object too, for every window of
+    the run and for ``podalign batch``'s workers, which align episode after episode with one
+    model."""
     import hashlib
 
     import ctranslate2
@@ -230,28 +231,22 @@ def silence_encoding(model):
         silence = np.zeros(int(MAX_WINDOW_S * SAMPLE_RATE), np.float32)
         got = encode(model, silence, 0.0, MAX_WINDOW_S).output
         if path is not None:
-            _write_array(path, np.asarray(on_cpu(got)))
-    try:
-        model._podalign_silence = got
-    except AttributeError:
-        pass  # a model object that takes no attributes: computed per aligner
+            _keep(path, np.asarray(on_cpu(got)))
+    model._podalign_silence = got
     return got
 
 
-def _write_array(path: str, arr: np.ndarray) -> None:
-    """Written whole or not at all (a temporary file renamed); a folder that cannot be written
-    costs the next run the encoder pass, nothing else."""
-    folder = os.path.dirname(path)
-    tmp = None
+def _keep(path: str, arr: np.ndarray) -> None:
+    """Written as the outputs are (``output.write_bytes_atomically``: whole or not at all); a
+    folder that cannot be written costs the next run the encoder pass, nothing else."""
+    import io
+
+    from .errors import OutputError
+    from .output import write_bytes_atomically
+
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".silence-", suffix=".npy", dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, arr, allow_pickle=False)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError:
+        write_bytes_atomically(path, buf.getvalue())
+    except OutputError:
         pass
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
