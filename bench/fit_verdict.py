@@ -389,20 +389,25 @@ def evaluate(all_runs, p_of, min_conf: float) -> dict:
             pr["right"] = pr.get("right", 0) + rt
             pr["wrong"] = pr.get("wrong", 0) + wr
     all_but_alike = [v for k, v in per_kind.items() if k != "name_alike"]
-    found = sum(v[0] for v in all_but_alike)
-    total = sum(v[1] for v in all_but_alike)
+    counts = {"found": sum(v[0] for v in all_but_alike), "total": sum(v[1] for v in all_but_alike),
+              "right": right, "wrong": wrong, "clean_wrong": clean_wrong,
+              "clean_minutes": clean_minutes}
+    s = _summed([counts])
+
+    def rounded(x, n):
+        return None if x is None else round(x, n)
+
     return {
-        "counts": {"found": found, "total": total, "right": right, "wrong": wrong,
-                   "clean_wrong": clean_wrong, "clean_minutes": clean_minutes},
+        "counts": counts,
         "min_confidence": min_conf,
         "recall_per_kind": {k: f"{v[0]}/{v[1]} = {v[0] / v[1]:.2f}" for k, v in sorted(per_kind.items())},
-        "recall_except_alike_names": round(found / total, 4) if total else None,
-        "precision": round(right / (right + wrong), 4) if right + wrong else None,
+        "recall_except_alike_names": rounded(s["recall"], 4),
+        "precision": rounded(s["precision"], 4),
         "flags": f"{right} right, {wrong} wrong",
         "alike_names_with_names": {k: f"{v[0]}/{v[1]} = {v[0] / v[1]:.2f}" for k, v in names_runs.items()},
         "clean_wrong_flags": clean_wrong,
         "clean_minutes": round(clean_minutes, 1),
-        "clean_wrong_per_10_min": round(10 * clean_wrong / clean_minutes, 3) if clean_minutes else None,
+        "clean_wrong_per_10_min": rounded(s["clean_wrong_per_10_min"], 3),
         "header_reported_mean": round(sum(header) / len(header), 4) if header else None,
         "per_recording": per_rec,
     }
@@ -413,7 +418,7 @@ def evaluate(all_runs, p_of, min_conf: float) -> dict:
 # most CLEAN_WRONG_MAX wrong flags per 10 minutes of speech while RECALL_MIN of the written-in
 # errors are still found at PRECISION_MIN; where none does, FALLBACK_MIN_CONFIDENCE ("more likely
 # real than not").  The rule is itself validated: each recording is scored at the bar the rule
-# picks on the other recordings (``nested_threshold``).
+# picks on the other recordings (``thresholds``).
 CLEAN_WRONG_MAX = 1.0
 RECALL_MIN = 0.9
 PRECISION_MIN = 0.9
