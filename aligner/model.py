@@ -154,4 +154,5 @@ def load(name: str = "base", device: str = "auto", compute_type: str = "auto", c
         raise ModelUnavailable(f"cannot load model {name!r}: {msg}") from e
     # what the caches key their entries by (``pipeline._model_id``): which model, and how run
     model.podalign_spec = f"{spec.path}|{dev}|{ct}"
+    model.podalign_folder = spec.path  # where its weights are (``windows._model_identity``)
     return model, spec, dev, ct

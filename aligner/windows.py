@@ -186,9 +186,9 @@ def _model_identity(model) -> str | None:
     another model), the device and the compute type (``model.load`` records them).  None for
     a model that did not come through ``model.load`` (tests' fakes): then nothing is kept."""
     spec = getattr(model, "podalign_spec", None)
-    if not spec:
+    folder = getattr(model, "podalign_folder", None)
+    if not spec or not folder:
         return None
-    folder = spec.split("|", 1)[0]
     try:
         st = os.stat(os.path.join(folder, "model.bin"))
     except OSError:

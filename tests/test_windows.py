@@ -160,6 +160,7 @@ class _FakeEncoderModel:
 
     def __init__(self, folder, scale: float = 1.0):
         self.podalign_spec = f"{folder}|cpu|int8"
+        self.podalign_folder = str(folder)
         self.scale = scale
         self.passes = 0
 
@@ -208,6 +209,6 @@ def test_a_model_that_did_not_come_through_the_loader_keeps_nothing_on_disk(tmp_
 
     monkeypatch.setenv("PODALIGN_CACHE", str(tmp_path / "cache"))
     m = _FakeEncoderModel(tmp_path)
-    del m.podalign_spec
+    del m.podalign_spec, m.podalign_folder
     silence_encoding(m)
     assert m.passes == 1 and not (tmp_path / "cache").exists()
