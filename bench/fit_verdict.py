@@ -263,8 +263,12 @@ def with_derived(m: dict, language: str | None) -> dict:
     return f
 
 
-def dataset(all_runs: list[dict], model: str):
+def dataset(all_runs: list[dict], model: str, extra: dict | None = None):
+    """The candidates ``model`` judges: features, labels, recording groups and where each is.
+    ``extra``: more features to try, by name, each a function of the published and heard texts
+    (``bench/verdict_checks.py``), after the shipped ones."""
     scorer = load_scorer()
+    extra = extra or {}
     names = FEATURES[model]
     rows, y, groups, where = [], [], [], []
     for k, r in enumerate(all_runs):
@@ -275,11 +279,19 @@ def dataset(all_runs: list[dict], model: str):
             if lab is None:
                 continue
             f = with_derived(m, r["out"].get("language"))
-            rows.append([float(f.get(n, 0.0)) for n in names])
+            rows.append([float(f.get(n, 0.0)) for n in names] +
+                        [float(fn(m["transcript_text"], m["heard_text"])) for fn in extra.values()])
             y.append(lab)
             groups.append(source_of(r["recording"]))
             where.append((k, j))
-    return np.array(rows).reshape(-1, len(names)), np.array(y, float), np.array(groups), where
+    return np.array(rows).reshape(-1, len(names) + len(extra)), np.array(y, float), np.array(groups), where
+
+
+def episode_scores(all_runs: list[dict], p_of: dict, min_conf: float) -> dict:
+    """score.py's recall, precision and misses on each example episode, at ``min_conf``."""
+    return {r["recording"][3:] + ("" if r["variant"] == "v1" else " --names"):
+            score_summary(load_scorer().score(r["truth"], rescored(r, p_of, min_conf)))
+            for r in all_runs if kind_of_recording(r["recording"]) == "episode"}
 
 
 def reliability(p: np.ndarray, y: np.ndarray, bins: int = BINS) -> tuple[list[dict], float]:
@@ -532,9 +544,7 @@ def fit() -> dict:
     ev = evaluate(real, p_of, min_conf)  # the issue's bars are on real speech
     others = {k: evaluate([r for r in all_runs if kind_of_recording(r["recording"]) == k], p_of,
                           min_conf) for k in ("voiced", "episode")}
-    episodes = {r["recording"][3:] + ("" if r["variant"] == "v1" else " --names"):
-                score_summary(load_scorer().score(r["truth"], rescored(r, p_of, min_conf)))
-                for r in all_runs if kind_of_recording(r["recording"]) == "episode"}
+    episodes = episode_scores(all_runs, p_of, min_conf)
     sweep = []
     for thr in sorted(set(SWEEP) | {min_conf}):  # what another --min-confidence would give
         e = evaluate(real, p_of, thr)

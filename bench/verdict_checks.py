@@ -21,13 +21,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from aligner.plan import _ends_sentence  # noqa: E402  (the plan's reading of a sentence end)
 from bench import fit_verdict as fv  # noqa: E402
-
-_SENTENCE_MARKS = re.compile(r"[.?!…]+[\"'»”)\]]*$")
-
-
-def _ends_sentence(s: str) -> bool:
-    return bool(_SENTENCE_MARKS.search((s or "").strip()))
 
 
 def _first_letter(s: str) -> str:
@@ -59,33 +54,16 @@ def auc(p: np.ndarray, y: np.ndarray) -> float:
     return float((rank[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1)))
 
 
-def _with_text_features(names: list[str]):
-    shipped = fv.derived_features
-
-    def derived(published_name, sound, spelling, published, heard, language):
-        d = shipped(published_name, sound, spelling, published, heard, language)
-        return d | {n: TEXT_FEATURES[n](published, heard) for n in names}
-    return derived
-
-
 def features_trial(all_runs: list[dict], names: list[str], structural: dict) -> str:
     """The substitution model refit with ``names`` added, the structural one as shipped: held-out
     AUC and log loss, and the bar the fit's rule would pick with what it finds there."""
-    shipped_names, shipped_derived = fv.FEATURES["substitution"], fv.derived_features
-    fv.FEATURES["substitution"] = shipped_names + tuple(names)
-    fv.derived_features = _with_text_features(names)
-    try:
-        X, y, groups, where = fv.dataset(all_runs, "substitution")
-        p = fv.held_out(X, y, groups, fv.choose_l2(X, y, groups))
-    finally:
-        fv.FEATURES["substitution"], fv.derived_features = shipped_names, shipped_derived
+    X, y, groups, where = fv.dataset(all_runs, "substitution", {n: TEXT_FEATURES[n] for n in names})
+    p = fv.held_out(X, y, groups, fv.choose_l2(X, y, groups))
     p_of = dict(structural) | {(id(all_runs[k]), j): p[i] for i, (k, j) in enumerate(where)}
     real = [r for r in all_runs if fv.kind_of_recording(r["recording"]) == "real"]
     bar, _ = fv.thresholds(real, p_of)
     ev = fv.evaluate(real, p_of, bar)
-    episodes = {r["recording"][3:] + ("" if r["variant"] == "v1" else " --names"):
-                fv.load_scorer().score(r["truth"], fv.rescored(r, p_of, bar))["recall"]
-                for r in all_runs if fv.kind_of_recording(r["recording"]) == "episode"}
+    episodes = {k: v["recall"] for k, v in fv.episode_scores(all_runs, p_of, bar).items()}
     return (f"{names or 'shipped'}: AUC {auc(p, y):.4f}, log loss {fv.log_loss(p, y):.4f}; bar {bar}: "
             f"recall {ev['recall_except_alike_names']}, precision {ev['precision']}, clean wrong "
             f"per 10 min {ev['clean_wrong_per_10_min']}, sound-alike names with --names "

@@ -578,7 +578,6 @@ def test_a_partly_matched_number_starts_its_own_region():
         ("tuant ainsi", "puant un seul"), ("dix-huit", "17")]
 
 
-
 def test_a_flag_on_a_number_heard_as_another_value_points_at_the_words_that_differ():
     # "1975" said "one thousand nine hundred and seventy five"; the text has "eight" for
     # "thousand".  "one" is heard exactly however little the audio supports it over silence:
