@@ -70,6 +70,7 @@ class Decoded:
     samples: np.ndarray  # 16 kHz mono float32
     damaged: tuple[Damage, ...] = ()
     stopped: str = ""  # why decoding ended before the file did ("" when it reached the end)
+    declared: float = 0.0  # the length the container states, in seconds (0: it states none)
 
 
 def _decode_stream(path: str) -> Decoded:
@@ -89,7 +90,8 @@ def _decode_stream(path: str) -> Decoded:
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
             raise ValueError("no audio stream")
-        seconds = float(container.duration) / 1e6 if container.duration else 60.0
+        declared = float(container.duration) / 1e6 if container.duration else 0.0
+        seconds = declared or 60.0
         bit_rate = stream.bit_rate or container.bit_rate or 0
         out = np.zeros(int(seconds * SAMPLE_RATE) + SAMPLE_RATE, dtype=np.float32)
         n = 0
@@ -158,7 +160,7 @@ def _decode_stream(path: str) -> Decoded:
     peak = float(np.max(np.abs(out))) if out.size else 0.0
     if peak > 1.0:  # channels loud together: the whole file down, so that nothing clips
         out *= np.float32(1.0 / peak)
-    return Decoded(out, tuple(damaged), stopped)
+    return Decoded(out, tuple(damaged), stopped, declared)
 
 
 def load(path: str) -> Decoded:

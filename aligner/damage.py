@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .audio import Damage
+from .audio import Damage, Decoded
 from .types import Mismatch, TimedWord
 
 REASON = "damaged-audio"
@@ -24,12 +24,39 @@ class RunWarning:
     message: str
 
 
-def warnings_for(damaged: tuple[Damage, ...], stopped: str, duration: float) -> list[RunWarning]:
+# A file holding less than its container says it does was cut short (an incomplete download):
+# complete files decode to within 0.06 s of the length they state (fleurs-fr as MP3, AAC in M4A,
+# Opus, Vorbis, FLAC and WAV; the example episodes; the corpus's Opus files), and fleurs-fr's
+# MP3, FLAC or M4A cut at 60 % of its bytes lacks 41-42 s.  (A WAV, Ogg or Opus file cut short
+# states the length it holds: nothing tells it from an episode that ends there.)
+SHORT_MIN_S = 1.0
+
+
+def missing_end(decoded: Decoded, duration: float) -> Damage | None:
+    """The end of the audio the file lacks, from where decoding ended to the length its
+    container states; None when nothing is missing."""
+    if decoded.declared - duration <= SHORT_MIN_S:
+        return None
+    start = duration
+    for d in reversed(decoded.damaged):  # its last packet, cut in two, is the same loss
+        if abs(d.end - start) < 1e-3:
+            start = d.start
+    return Damage(start, decoded.declared)
+
+
+def warnings_for(damaged: tuple[Damage, ...], stopped: str, duration: float,
+                 missing: Damage | None = None) -> list[RunWarning]:
     out = [RunWarning("damaged-audio", d.start, d.end,
                       f"{d.seconds:.2f} s of undecodable audio at {_clock(d.start)}-{_clock(d.end)} "
                       "skipped (kept as silence; its words are left untimed)")
-           for d in damaged]
-    if stopped:
+           for d in damaged if missing is None or d.start < missing.start]
+    if missing is not None:
+        out.append(RunWarning("truncated-audio", missing.start, missing.end,
+                              f"the file ends at {_clock(missing.start)} but states a length of "
+                              f"{_clock(missing.end)}: {missing.seconds:.1f} s of audio missing "
+                              "(an incomplete download?); the text after its end is left untimed"
+                              + (f" (decoding stopped: {stopped})" if stopped else "")))
+    elif stopped:
         out.append(RunWarning("truncated-audio", duration, duration,
                               f"decoding stopped at {_clock(duration)}: {stopped}"))
     return out

@@ -33,8 +33,8 @@ from .flags import (OMIT_AT, TextIndex, could_pass, decide, decide_variants, evi
                     unsaid_probability)
 from .forced import ForcedAligner, Rival, RivalFit, WordFit, align_windows
 from .normalize import text_language
-from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, recut_windows, squeezed_candidates,
-                   settle_inline_labels, stretched_words, text_heard_again)
+from .plan import (Gap, Plan, credible_speech, edge_speech, make_plan, placed_after_speech, recut_windows,
+                   squeezed_candidates, settle_inline_labels, stretched_words, text_heard_again)
 from .recognize import Budget, detect_language, looped, recognize, text_tokens_per_s
 from .speech import reach_speech_end, snap_words, speech_intervals
 from .transcript import parse_transcript, read_transcript
@@ -199,10 +199,10 @@ class Timed:
 
 
 def checked_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
-                 speech: list[tuple[float, float]], cuts: list) -> Plan:
+                 speech: list[tuple[float, float]], cuts: list, ends_early: bool = False) -> Plan:
     """The plan, in recognition's windows (``cuts``); a transcript too little of which was
     heard is refused (``TranscriptMismatch``)."""
-    plan = make_plan(transcript, heard, duration, speech, cuts)
+    plan = make_plan(transcript, heard, duration, speech, cuts, ends_early)
     if plan.matched_fraction < MIN_MATCHED or plan.content_matched < MIN_CONTENT_MATCHED:
         raise TranscriptMismatch(
             f"the transcript does not match this audio: only {plan.content_matched:.0%} of its "
@@ -276,6 +276,8 @@ def without_unsaid(timed: Timed, transcript: Transcript,
         if unsaid_probability(sq, plan.matched_fraction) < OMIT_AT:
             kept.append(sq)
             continue
+        if sq.tokens[-1] == plan.spoken[-1]:  # text after the last thing said
+            sq = replace(sq, tokens=placed_after_speech(plan, fits, sq.tokens, speech) + sq.tokens)
         omitted.append(sq.tokens)
         squeezed[sq.tokens[0]] = sq
         gone.update(sq.tokens)
@@ -374,16 +376,18 @@ def run_alignment(
     speech: list[tuple[float, float]] | None = None,
     known: list[str] | None = None,
     store: EncodingStore | None = None,
+    ends_early: bool = False,
 ) -> tuple[list[TimedWord], list, list[tuple[int, int]], float]:
     """Everything after recognition, one stage after another: plan, forced alignment, text
-    the audio lacks, speech the text lacks, flags."""
+    the audio lacks, speech the text lacks, flags.  ``ends_early``: the file lacks the end of
+    its audio (``damage.missing_end``)."""
     progress = progress or Progress()
     timings = timings if timings is not None else {}
     duration = audio.size / audio_mod.SAMPLE_RATE
     t = time.perf_counter()
     speech = speech if speech is not None else speech_intervals(audio)
     cuts = cut_windows(speech, duration)
-    plan = checked_plan(transcript, heard, duration, speech, cuts)
+    plan = checked_plan(transcript, heard, duration, speech, cuts, ends_early)
     timings["plan"] = time.perf_counter() - t
 
     weighing = what_to_weigh(transcript, plan, heard, language, known or [])
@@ -436,6 +440,7 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
     decoded = audio_mod.load(audio_path)  # as far as the file allows
     samples = decoded.samples
     duration = samples.size / audio_mod.SAMPLE_RATE
+    missing = damage.missing_end(decoded, duration)  # an incomplete download
     timings["decode"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -477,10 +482,10 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
 
         words, mism, unspoken, matched = run_alignment(
             samples, transcript, model, language, heard, progress, opts.min_confidence, timings,
-            speech, known, store)
+            speech, known, store, ends_early=missing is not None)
     finally:
         store.close()
-    words, mism = damage.mark(words, mism, decoded.damaged)
+    words, mism = damage.mark(words, mism, decoded.damaged + ((missing,) if missing else ()))
     progress.done()
     timings["total"] = time.perf_counter() - t_all
     return Alignment(
@@ -488,5 +493,5 @@ def align(audio_path: str, transcript_path: str, opts: Options | None = None,
         language=language, duration=duration, words=words, heard=heard, mismatches=mism,
         unspoken=unspoken, model=opts.model, device=device, compute_type=compute_type,
         timings={k: round(v, 3) for k, v in timings.items()}, matched_fraction=round(matched, 4),
-        warnings=damage.warnings_for(decoded.damaged, decoded.stopped, duration),
+        warnings=damage.warnings_for(decoded.damaged, decoded.stopped, duration, missing),
     )

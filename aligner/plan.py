@@ -65,6 +65,7 @@ class Plan:
     p_owner: list[int] = field(default_factory=list)
     h_owner: list[int] = field(default_factory=list)
     unit_seconds: float = 0.3
+    past_end_lines: list[int] = field(default_factory=list)  # closing lines the file lacks audio for
 
     @property
     def matched_fraction(self) -> float:
@@ -180,10 +181,11 @@ def _coin_toss(i: int, own: list[int], toks: list[Token], matches: list[list[int
 
 def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
               speech: list[tuple[float, float]] | None = None,
-              cuts: list[Span] | None = None) -> Plan:
+              cuts: list[Span] | None = None, ends_early: bool = False) -> Plan:
     """``cuts``: the windows recognition encoded (``windows.cut_windows``); the published
     words are aligned in the same windows where they can be, so that each encoding serves
-    both."""
+    both.  ``ends_early``: the file lacks the end of its audio (an incomplete download), so
+    closing lines never heard are not taken for unspoken credits (``Plan.past_end_lines``)."""
     tokens = transcript.tokens
     all_idx = [t.index for t in tokens if t.norm]
     _, _, _, matches = _match(tokens, all_idx, heard, transcript.language_hint)
@@ -215,8 +217,21 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     if trailing and _skipped_at_end(transcript, trailing, all_idx, matches, heard, speech or [],
                                     duration):
         trailing = []
+    past_end: list[int] = []
+    if ends_early:
+        # In a file that lacks the end of its audio they may well have been said there: neither
+        # aligned nor unspoken, their words stay untimed (``damage.mark`` says why)
+        past_end, trailing = trailing, []
+    elif labelled:
+        # A closing line that starts with a speaker's label is a turn, not credits: never heard,
+        # it is text cut from the audio, an omission like any other (CLARIFICATIONS: "text
+        # inside a turn that is never heard is an omission"), aligned so that it is found
+        # squeezed into no time; only lines after the last such turn can be credits
+        last_turn = max((ln for ln in trailing if transcript.lines[ln].label), default=None)
+        if last_turn is not None:
+            trailing = [ln for ln in trailing if ln > last_turn]
     unspoken_lines += trailing
-    skip_lines = set(unspoken_lines)
+    skip_lines = set(unspoken_lines) | set(past_end)
     idx = [i for i in all_idx if tokens[i].line not in skip_lines]
 
     # 2. Align again without them, so that they cannot absorb speech they are not.
@@ -243,7 +258,7 @@ def make_plan(transcript: Transcript, heard: list[HeardWord], duration: float,
     trail = set(trailing)
     judged = set(spoken) | {i for i in all_idx if tokens[i].line in trail}
     return Plan(spoken, unspoken_lines, omitted_runs, gaps, windows, matches, anchors,
-                pairs, p_owner, h_owner, unit_s,
+                pairs, p_owner, h_owner, unit_s, past_end,
                 # closing lines never heard count as unheard here: a wrong transcript would
                 # otherwise be judged on its few lines that matched by chance
                 content_matched(tokens, sorted(judged), matches, transcript.language_hint))
@@ -410,6 +425,25 @@ def squeezed_candidates(plan: Plan, fits: dict, tokens: list[Token],
     out = _weigh_squeezed(plan, fits, tokens, runs)
     if trailing:
         out.append(replace(_weigh_squeezed(plan, fits, tokens, [trailing])[0], sure=True))
+    return out
+
+
+def placed_after_speech(plan: Plan, fits: dict, run: list[int],
+                        speech: list[tuple[float, float]]) -> list[int]:
+    """The words just before ``run`` (text after the last thing said) that alignment placed
+    after the last speech voice activity finds and recognition never heard: the same text.
+    The first word of a closing turn never said takes the pause at the episode's end
+    (fleurs-fr with a turn added after its last one: "Merci" was given 0.34 s of silence, the
+    12 words after it no time)."""
+    out: list[int] = []
+    k = plan.spoken.index(run[0])
+    while speech and k > 0:
+        i = plan.spoken[k - 1]
+        f = fits.get(i)
+        if f is None or plan.matches[i] or (f.start + f.end) / 2 <= speech[-1][1]:
+            break
+        out.insert(0, i)
+        k -= 1
     return out
 
 

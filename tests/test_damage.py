@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from aligner.audio import Damage
-from aligner.damage import mark, warnings_for
+from aligner.audio import Damage, Decoded
+from aligner.damage import mark, missing_end, warnings_for
 from aligner.types import Mismatch, TimedWord, Token
 
 
@@ -33,6 +33,28 @@ def test_nothing_changes_without_damage_and_warnings_say_where():
     (w,) = warnings_for((Damage(7.6, 8.14),), "", 15.2)
     assert w.kind == "damaged-audio" and "0.54 s" in w.message and "0:07.60" in w.message
     assert warnings_for((), "end of file", 3.0)[0].kind == "truncated-audio"
+
+
+def test_a_file_holding_less_than_it_states_lacks_its_end():
+    """An incomplete download: the container states 15.2 s, 9.1 s decode.  The lost end is a
+    damaged stretch up to the stated length (a last packet cut in two is part of it), one
+    warning says so, and the words after the last one timed before it lose no time they had
+    but are said to be lost, not omitted, with no flag at the end."""
+    import numpy as np
+    d = Decoded(np.zeros(16000 * 9), (Damage(8.9, 9.0),), "", 15.2)
+    end = missing_end(d, 9.0)
+    assert end == Damage(8.9, 15.2)
+    (w,) = warnings_for(d.damaged, "", 9.0, end)
+    assert w.kind == "truncated-audio" and (w.start, w.end) == (8.9, 15.2)
+    assert "6.3 s of audio missing" in w.message and "0:15.20" in w.message
+    # within the lengths complete files decode to (AAC's priming: 0.06 s), or stated by none
+    assert missing_end(Decoded(np.zeros(16000 * 9), (), "", 9.06), 9.0) is None
+    assert missing_end(Decoded(np.zeros(16000 * 9)), 9.0) is None
+    words = [_word(0, 7.0, 7.5), _word(1, 7.6, 8.0), _word(2, None, None, "omitted"),
+             _word(3, None, None, "unaligned")]
+    words, kept = mark(words, [_flag(8.85, 8.85, 6, 8), _flag(7.0, 7.5, 0, 2)], (end,))
+    assert [w.reason for w in words] == [None, None, "damaged-audio", "damaged-audio"]
+    assert [f.char_start for f in kept] == [0]
 
 
 def _wav(path, channels, rate=16000):

@@ -127,6 +127,39 @@ def test_a_damaged_mp3_is_aligned_around_the_damage(clean, tmp_path):
     assert flags == expected
 
 
+def test_an_mp3_cut_short_is_aligned_up_to_its_end_and_says_so(clean, tmp_path):
+    """An incomplete download: the MP3's first 60 % of bytes (its header still states the whole
+    length).  A warning says how much is missing; the words of the lost end are listed, untimed
+    as lost audio (not omitted, not unspoken, no flag on them); the rest is the clean run."""
+    mp3 = _mp3(tmp_path)
+    data = mp3.read_bytes()
+    mp3.write_bytes(data[:len(data) * 6 // 10])
+    res, out = _run(tmp_path, mp3, TEXT)
+    assert res.returncode == 0, res.stderr
+    warned = [ln for ln in res.stderr.splitlines() if "warning" in ln]
+    assert len(warned) == 1 and "audio missing" in warned[0] and "Traceback" not in res.stderr
+    got, flags = _flags(out)
+    (w,) = got["warnings"]
+    assert w["kind"] == "truncated-audio" and w["end"] == pytest.approx(15.2, abs=0.2)
+    assert 0.5 < w["start"] / w["end"] < 0.7
+    assert len(got["words"]) == len(clean[0]["words"])
+    lost = [x for x in got["words"] if x["start"] is None]
+    assert lost and all(x["reason"] == "damaged-audio" for x in lost)
+    assert min(x["char_start"] for x in lost) > max(x["char_start"] for x in got["words"]
+                                                    if x["start"] is not None)
+    assert [u["text"] for u in got["unspoken"]] == [u["text"] for u in clean[0]["unspoken"]]
+    assert not [m for m in got["mismatches"] if m["kind"] == "omission"]
+    # the clean run's flags on the words the file still holds
+    lost_spans = {(x["char_start"], x["char_end"]) for x in lost}
+    assert flags == sorted(f for f, m in zip(clean[1], sorted(clean[0]["mismatches"], key=lambda m: (
+        m["kind"], m["category"], m["transcript_text"], m["heard_text"])))
+        if (m["char_start"], m["char_end"]) not in lost_spans)
+    clean_words = {x["char_start"]: x for x in clean[0]["words"]}
+    kept = [x for x in got["words"] if x["start"] is not None and x["end"] < w["start"] - 1.0]
+    assert len(kept) >= 15
+    assert all(abs(x["start"] - clean_words[x["char_start"]]["start"]) <= 0.15 for x in kept)
+
+
 def test_audio_with_no_decodable_frame_is_refused(tmp_path):
     mp3 = _mp3(tmp_path)
     data = bytearray(mp3.read_bytes())

@@ -792,28 +792,46 @@ def test_a_closing_line_recognition_skipped_is_kept_when_speech_is_there():
     """Recognition gave no word for the last turn, but voice activity shows speech there for
     the time it needs (Whisper ending its last window early): the line is placed, not called
     unsaid.  With no speech after the last heard word, or speech recognition heard as other
-    words, it is closing text never said, as before."""
+    words, a closing line with no label is closing text never said (credits, show notes), and
+    a closing *turn* is text cut from the audio: placed, to be found squeezed into no time."""
     closing = "Merci à tous de nous avoir suivis pendant cette longue émission sur les volcans."
-    t = parse_transcript(TEXT + f"Alice : {closing}\n", language="fr")
+    for label in ("Alice : ", ""):
+        t = parse_transcript(TEXT + f"{label}{closing}\n", language="fr")
+        tl = Timeline()
+        for li in (1, 2, 3, 4):
+            tl.say(_line_words(t, li))
+        end_heard = tl.t
+        need = len(closing.split()) * STEP
+        duration = end_heard + need + 2.0
+        last = [k.index for k in t.tokens if k.line == 5]
+        speech_on = [(0.4, end_heard), (end_heard + 0.5, end_heard + 0.5 + need)]
+        plan = make_plan(t, tl.words, duration, speech_on)
+        assert plan.unspoken_lines == [0] and set(last) <= set(plan.spoken)
+        assert plan.windows[-1].end >= end_heard + 0.5 + 0.5 * need
+        other = Timeline(end_heard + 0.5)
+        other.say(EXTRA[:12])
+        for heard, speech in ((tl.words, [(0.4, end_heard)]),  # no voice after the last word
+                              (tl.words + other.words, speech_on)):  # heard as other words
+            plan = make_plan(t, heard, duration, speech)
+            if label:
+                assert plan.unspoken_lines == [0] and set(last) <= set(plan.spoken)
+            else:
+                assert plan.unspoken_lines == [0, 5] and not set(last) & set(plan.spoken)
+            assert plan.past_end_lines == []
+
+
+def test_closing_lines_of_a_file_cut_short_are_neither_said_nor_unspoken():
+    """A file that lacks the end of its audio (an incomplete download): closing lines never
+    heard, turns or not, may have been said there; they are left out of the alignment and
+    out of ``unspoken``, and their words stay untimed."""
+    t = parse_transcript(TEXT + "Alice : Merci à tous.\nMusique de Jean Dupont.\n", language="fr")
     tl = Timeline()
     for li in (1, 2, 3, 4):
         tl.say(_line_words(t, li))
-    end_heard = tl.t
-    need = len(closing.split()) * STEP
-    duration = end_heard + need + 2.0
-    last = [k.index for k in t.tokens if k.line == 5]
-    speech_on = [(0.4, end_heard), (end_heard + 0.5, end_heard + 0.5 + need)]
-    plan = make_plan(t, tl.words, duration, speech_on)
-    assert plan.unspoken_lines == [0] and set(last) <= set(plan.spoken)
-    assert plan.windows[-1].end >= end_heard + 0.5 + 0.5 * need
-    # no voice after the last heard word: never said
-    plan = make_plan(t, tl.words, duration, [(0.4, end_heard)])
-    assert plan.unspoken_lines == [0, 5] and not set(last) & set(plan.spoken)
-    # heard, as other words: speech with no text, the line never said
-    other = Timeline(end_heard + 0.5)
-    other.say(EXTRA[:12])
-    plan = make_plan(t, tl.words + other.words, duration, speech_on)
-    assert plan.unspoken_lines == [0, 5]
+    plan = make_plan(t, tl.words, tl.t + 0.5, [(0.4, tl.t)], ends_early=True)
+    assert plan.unspoken_lines == [0] and plan.past_end_lines == [5, 6]
+    assert not {k.index for k in t.tokens if k.line in (5, 6)} & set(plan.spoken)
+    assert make_plan(t, tl.words, tl.t + 0.5, [(0.4, tl.t)]).unspoken_lines == [0, 6]
 
 
 def test_marks_with_no_letter_are_not_speech():

@@ -19,6 +19,7 @@ from conftest import DATA, run_cli
 from test_plan import STEP, TEXT, Timeline, _line_tokens, _line_words
 
 CREDITS = "Merci de nous avoir écoutés. Musique : Jean Dupont. Production : Studio Lumière."
+TURN = "Lecteur 2 : Merci de votre écoute et à la semaine prochaine pour deux autres lectures."
 
 
 # ------------------------------------------------------------------ closing lines never said
@@ -131,7 +132,8 @@ def tail_runs(tmp_path_factory):
     out = {}
     for name, text in (("credits", src + "\n\n" + CREDITS + "\n"),
                        ("tail", src + ". Nous reviendrons sur cette histoire la semaine "
-                                      "prochaine.\n")):
+                                      "prochaine.\n"),
+                       ("turn", src + "\n" + TURN + "\n")):
         tp = base / f"{name}.txt"
         tp.write_text(text, encoding="utf-8")
         res = run_cli("align", str(DATA / "fleurs-2clips.ogg"), str(tp), "-o", str(base / name),
@@ -171,6 +173,22 @@ def test_unsaid_end_of_the_last_turn_is_an_omission(tail_runs):
     assert len(said) == 43 and all(w["start"] is not None for w in said)
     om = [m for m in data["mismatches"] if m["kind"] == "omission"]
     assert len(om) == 1 and om[0]["char_start"] == a
+    _no_zero_length(data["words"])
+
+
+@pytest.mark.e2e
+def test_a_closing_turn_never_said_is_an_omission(tail_runs):
+    """A last turn (a speaker's label: not credits) the audio never says is text cut from it:
+    one omission over all its words, none of them timed, and not listed as unspoken."""
+    text, data = tail_runs["turn"]
+    a = text.index(TURN) + len("Lecteur 2 : ")
+    tail = [w for w in data["words"] if w["char_start"] >= a]
+    assert len(tail) == 13 and all(w["start"] is None and w["reason"] == "omitted" for w in tail)
+    om = [m for m in data["mismatches"] if m["kind"] == "omission"]
+    assert len(om) == 1 and (om[0]["char_start"], om[0]["char_end"]) == (a, len(text) - 1)
+    assert not [u for u in data["unspoken"] if u["char_end"] > a]
+    said = [w for w in data["words"] if w["char_start"] < a]
+    assert len(said) == 43 and all(w["start"] is not None for w in said)
     _no_zero_length(data["words"])
 
 
