@@ -3,6 +3,7 @@ resampled to 16 kHz mono float32, the rate Whisper works at."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ from .errors import AudioError, InputNotFound
 SAMPLE_RATE = 16000
 # Peak amplitude below which the file is taken as silent (about -60 dBFS).
 SILENCE_PEAK = 1e-3
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
 
 
 def sample_at(t: float) -> int:
@@ -167,10 +169,15 @@ def load(path: str) -> Decoded:
     """The audio of ``path`` as far as the file allows, with its damaged stretches.  AudioError
     only when nothing at all decodes, or what does is empty or silent."""
     check_readable(path, "audio file")
+    if os.path.getsize(path) == 0:
+        raise AudioError(f"cannot decode audio {path}: the file is empty (0 bytes)")
     try:
         decoded = _decode_stream(path)
     except Exception as e:  # PyAV raises many types (InvalidDataError, ValueError, ...)
         first = (str(e).splitlines() or [type(e).__name__])[0]
+        # FFmpeg's own words, without the errno and the path repeated ("[Errno 1094995529]
+        # Invalid data found when processing input: 'x.mp3'")
+        first = _ERRNO.sub("", first).removesuffix(f": '{path}'")
         raise AudioError(f"cannot decode audio {path}: {first}") from e
     audio = decoded.samples
     lost = sum(d.seconds for d in decoded.damaged)

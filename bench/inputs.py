@@ -10,6 +10,10 @@ would, ``podalign align AUDIO TRANSCRIPT -o OUT --formats json --no-review -q``,
   as FLAC (lossless: the silence is all that differs); ``silence-3min-mp3``: the same as MP3
   64 kbit/s, a re-encoding to compare with the MP3 control;
 - ``room-tone-3min``: the same with 3 minutes of quiet pink noise (room tone) instead of silence;
+- ``silence-2min-between``, ``silence-2min-after``: 2 minutes of digital silence inserted in the
+  pause between two turns nearest the middle, or added after the end; lossless, as above;
+- ``cut-short-mp3``: the MP3's first 60 % of bytes, an incomplete download (its header still
+  states the whole length); clean-run flags on the audio it lacks are not counted lost;
 - ``damaged-mp3``: 4 kB (4096 bytes) of the MP3 file zeroed in the middle of its bytes;
 - ``no-line-breaks``: every newline of the transcript turned into a space (same length);
 - ``web-page``: the transcript as an HTML page: ``<head><title>`` and a ``<script>``, each line a
@@ -58,6 +62,8 @@ from bench.run import RESULTS, SHARED, _save_json, load_scorer  # noqa: E402
 DEFAULT_CASE = SHARED / "episodes" / "fleurs-fr"
 SILENCE_S = 180
 ZEROED = 4096
+GAP_S = 120
+CUT_SHORT = 60  # per cent of the file's bytes kept
 RUN_TIMEOUT_S = 600
 # The forms that are the same audio encoded another way (no silence added, nothing damaged):
 # how often one of them changes a flag is the figure the issue asks for.
@@ -163,6 +169,31 @@ def build_forms(case: Path, tmp: Path) -> list[tuple[str, Path, Path, str]]:
     forms.append(("silence-3min-mp3", p, transcript,
                   "the same, as MP3 64 kbit/s (compare with the MP3 control)"))
 
+    # Long silences between and after the speech (issue #17: "before, between or after"):
+    # lossless, the same samples with 2 minutes of digital silence in the pause between two of
+    # the truth's segments nearest the middle of the episode, or after the end.
+    segs = json.loads((case / "truth.json").read_text(encoding="utf-8")).get("segments") or []
+    pauses = [(a["end"] + b["start"]) / 2 for a, b in zip(segs, segs[1:]) if b["start"] > a["end"]]
+    if pauses:
+        mid = min(pauses, key=lambda t: abs(t - samples.size / SAMPLE_RATE / 2))
+        k = int(round(mid * SAMPLE_RATE))
+        p = d("silence-2min-between") / "episode.flac"
+        write_flac(np.concatenate([samples[:k], np.zeros(GAP_S * SAMPLE_RATE, np.float32),
+                                   samples[k:]]), p)
+        forms.append(("silence-2min-between", p, transcript,
+                      f"{GAP_S} s of silence inserted at {mid:.2f} s (a pause between turns); FLAC (lossless)"))
+    p = d("silence-2min-after") / "episode.flac"
+    write_flac(np.concatenate([samples, np.zeros(GAP_S * SAMPLE_RATE, np.float32)]), p)
+    forms.append(("silence-2min-after", p, transcript,
+                  f"the same samples, then {GAP_S} s of silence; FLAC (lossless)"))
+
+    p = d("cut-short-mp3") / "episode.mp3"
+    data = audio.read_bytes()
+    p.write_bytes(data[:len(data) * CUT_SHORT // 100])
+    forms.append(("cut-short-mp3", p, transcript,
+                  f"the MP3's first {CUT_SHORT} % of bytes (an incomplete download); flags of the "
+                  "clean run on the audio the file lacks are not counted lost"))
+
     p = d("damaged-mp3") / "episode.mp3"
     data = bytearray(audio.read_bytes())
     mid = len(data) // 2 - ZEROED // 2
@@ -238,8 +269,15 @@ def summarise(r: dict, clean_flags: list[dict] | None) -> dict:
                      for w in doc.get("warnings") or []]
     r["duration"] = doc.get("duration")
     if clean_flags is not None:
+        # a file cut short cannot give the flags on the audio it lacks (within 0.5 s of its end:
+        # a word cut by the loss is heard wrong or not at all, damage.NEAR_S)
+        lost_from = min((w["start"] for w in r["warnings"] if w["kind"] == "truncated-audio"),
+                        default=None)
+        ref_flags = [f for f in clean_flags if lost_from is None
+                     or (f.get("end") is not None and f["end"] < lost_from - 0.5)]
+        r["beyond_end"] = len(clean_flags) - len(ref_flags)
         mine = collections.Counter(flag_key(f) for f in flags)
-        ref = collections.Counter(flag_key(f) for f in clean_flags)
+        ref = collections.Counter(flag_key(f) for f in ref_flags)
         r["same"] = sum((mine & ref).values())
         r["lost"] = [list(k) for k in (ref - mine).elements()]
         r["extra"] = [list(k) for k in (mine - ref).elements()]
@@ -330,6 +368,8 @@ def render(data: dict) -> list[str]:
             fl = f"{r['flags']} flag{'s' if r['flags'] != 1 else ''}; vs truth: {sc.get('flags')}"
         else:
             fl = f"{r['same']} / {len(r['extra'])} / {len(r['lost'])}"
+            if r.get("beyond_end"):
+                fl += f" ({r['beyond_end']} on the audio the file lacks)"
             notes = [f"+{_flag_text(k)}" for k in r["extra"]] + [f"−{_flag_text(k)}" for k in r["lost"]]
             if notes:
                 fl += " (" + "; ".join(notes) + ")"

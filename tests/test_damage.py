@@ -57,6 +57,20 @@ def test_a_file_holding_less_than_it_states_lacks_its_end():
     assert [f.char_start for f in kept] == [0]
 
 
+def test_an_empty_or_foreign_file_is_refused_in_plain_words(tmp_path):
+    from aligner.audio import decode
+    from aligner.errors import AudioError
+    empty = tmp_path / "empty.mp3"
+    empty.write_bytes(b"")
+    with pytest.raises(AudioError, match=r"empty\.mp3: the file is empty \(0 bytes\)$"):
+        decode(str(empty))
+    text = tmp_path / "notes.mp3"
+    text.write_text("not audio at all\n" * 50)
+    with pytest.raises(AudioError) as e:
+        decode(str(text))
+    assert "Errno" not in str(e.value) and str(e.value).count("notes.mp3") == 1
+
+
 def _wav(path, channels, rate=16000):
     """A 1 s 440 Hz tone at 0.5 in ``channels`` (a list of 0/1 per channel), 16-bit WAV."""
     import wave
