@@ -6,6 +6,7 @@ would separate real differences from recognition's slips better than the shipped
     python bench/verdict_checks.py features   # text-form features added to the fit, one at a time
     python bench/verdict_checks.py nonlinear  # gradient-boosted trees on the same evidence
                                               # (needs scikit-learn: pip install scikit-learn)
+    python bench/verdict_checks.py shipped    # the shipped verdict on runs of this machine
 
 Writes nothing; prints one line per trial.  Figures of its last run are in README.md ("More
 fitting does not get past these").
@@ -99,14 +100,35 @@ def nonlinear(all_runs: list[dict]) -> None:
               f"log loss {fv.log_loss(p, y):.4f}", flush=True)
 
 
+def shipped(all_runs: list[dict]) -> None:
+    """The shipped verdict as it is (each candidate's confidence as its run wrote it, at the
+    shipped default bar) on these runs: collected on another machine than the fit's, whether
+    its figures carry over to that machine's recognition, which differs in small ways (CPU
+    kernels: another hearing of the same window now and then).  In sample for the
+    recordings, out of sample for the machine."""
+    from aligner.verdict import default_min_confidence
+
+    bar = default_min_confidence()
+    p_of = {(id(r), j): float(m["confidence"]) for r in all_runs
+            for j, m in enumerate(r["out"].get("mismatches", [])) if fv.is_candidate(m)}
+    for kind in ("real", "voiced", "episode"):
+        ev = fv.evaluate([r for r in all_runs if fv.kind_of_recording(r["recording"]) == kind],
+                         p_of, bar)
+        print(f"{kind} at {bar}: " + ", ".join(f"{k} {ev.get(k)}" for k in (
+            "recall_except_alike_names", "precision", "flags", "clean_wrong_per_10_min",
+            "alike_names_with_names", "header_reported_mean")), flush=True)
+    for name, sc in fv.episode_scores(all_runs, p_of, bar).items():
+        print(f"  {name}: {sc}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("check", choices=["features", "nonlinear"])
+    ap.add_argument("check", choices=["features", "nonlinear", "shipped"])
     a = ap.parse_args(argv)
     all_runs = fv.runs()
     if not all_runs:
         raise SystemExit("no collected runs: python bench/fit_verdict.py collect first")
-    {"features": features, "nonlinear": nonlinear}[a.check](all_runs)
+    {"features": features, "nonlinear": nonlinear, "shipped": shipped}[a.check](all_runs)
     return 0
 
 
