@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from .forced import Window
 from .windows import MAX_WINDOW_S
 from .normalize import has_number, is_function_word, number_values, shared_value
+from .recognize import looped
 from .speech import PAUSE_BEFORE, pauses_within, speech_within
 from .textalign import MATCH_SIM, Pair, _sim, align_units, units, word_matches
 from .transcript import parse_transcript
@@ -674,6 +675,17 @@ def _unit_seconds(anchors: dict[int, tuple[float, float]], tokens: list[Token]) 
     return statistics.median(rates) if rates else 0.3
 
 
+# Heard words repeating a phrase of up to this many words three times in a row are recognition
+# in a loop, never speech with no text.  Recognition itself hears again only loops of up to 4
+# words (``recognize.LOOP_PERIOD``), and keeps a loop it could not hear through: fleurs-fr's
+# corpus of real speech holds none, but monde-numerique, heard on another CPU, looped on
+# "mais si vous n'avez pas mis de coups à ma carrière" (12 words) ten times over 636-650 s;
+# its last 6 words became an insertion (0.999) and the text said under them an omission
+# (0.991).  No recording of the corpus (real or voiced) repeats a phrase of up to 16 words
+# three times in a row, so the bar moves nothing there.
+GAP_LOOP_PERIOD = 16
+
+
 def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
                speech: list[tuple[float, float]], language: str | None = None) -> list[Gap]:
     """Between consecutive anchors (and before the first / after the last), compare the heard
@@ -684,6 +696,7 @@ def _find_gaps(spoken, anchors, heard, matches, tokens, unit_s, duration,
     else:
         bounds = [(None, None)]
     used = {j for i in spoken if i in anchors for j in matches[i]}  # heard words of anchors
+    used |= looped(heard, GAP_LOOP_PERIOD)  # recognition running in a loop: not speech
     pos = {i: k for k, i in enumerate(spoken)}
     starts = _start_order(heard)
     gaps = []

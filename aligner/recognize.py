@@ -339,14 +339,14 @@ LOOP_REPEATS = 3  # ... said this many times in a row is recognition looping, no
 LOOP_WORD_REPEATS = 4  # one word needs one more ("und und und" is speech)
 
 
-def looped(heard: list[HeardWord]) -> set[int]:
+def looped(heard: list[HeardWord], max_period: int = LOOP_PERIOD) -> set[int]:
     """Indices of words in recognition loops: one word or a phrase of a few again and again
     ("-Aber -Aber -Aber ..." over seven seconds of German, "la fin de la fin de la fin de ..."
     over a minute of monde-numerique).  Whisper stuck in a loop hears nothing of the speech
     under it, so its words are dropped and that speech heard again."""
     norms = [w.norm for w in heard]
     out: set[int] = set()
-    for p in range(1, LOOP_PERIOD + 1):
+    for p in range(1, max_period + 1):
         need = (LOOP_WORD_REPEATS if p == 1 else LOOP_REPEATS) * p  # words such a loop covers
         k = p
         while k < len(norms):

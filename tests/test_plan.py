@@ -161,6 +161,30 @@ def test_untranscribed_speech_between_sentences_is_one_gap(tr):
 
 
 LOOP = ("la fin de " * 7).split()[:20]
+LONG_PHRASE = "mais si vous n'avez pas mis de coups à ma carrière".split()
+
+
+def test_a_loop_on_a_long_phrase_makes_no_gap(tr):
+    """Recognition looping on a 10-word phrase, its last repeat on its own after a pause (as
+    monde-numerique was heard on another CPU): each repeat's words are distinct and heard with
+    certainty, but they are the loop's, not speech with no text."""
+    tl = Timeline()
+    for li in (1, 2):
+        tl.say(_line_words(tr, li))
+    tl.say(LONG_PHRASE * 3, prob=0.8, step=0.1)
+    tl.pause(2.0)
+    tl.say(LONG_PHRASE, prob=0.9, step=0.5)
+    for li in (3, 4):
+        tl.say(_line_words(tr, li))
+    assert make_plan(tr, tl.words, tl.t + 1.0).gaps == []
+    # the same last words said once, with no loop before them, are speech with no text
+    tl = Timeline()
+    for li in (1, 2):
+        tl.say(_line_words(tr, li))
+    tl.say(LONG_PHRASE, prob=0.9, step=0.5)
+    for li in (3, 4):
+        tl.say(_line_words(tr, li))
+    assert len(make_plan(tr, tl.words, tl.t + 1.0).gaps) == 1
 
 
 @pytest.mark.parametrize("heard, prob", [
