@@ -27,8 +27,9 @@ class RunWarning:
 # A file holding less than its container says it does was cut short (an incomplete download):
 # complete files decode to within 0.06 s of the length they state (fleurs-fr as MP3, AAC in M4A,
 # Opus, Vorbis, FLAC and WAV; the example episodes; the corpus's Opus files), and fleurs-fr's
-# MP3, FLAC or M4A cut at 60 % of its bytes lacks 41-42 s.  (A WAV, Ogg or Opus file cut short
-# states the length it holds: nothing tells it from an episode that ends there.)
+# MP3, FLAC or M4A cut at 60 % of its bytes lacks 41-42 s.  Only a length the file states
+# counts (``audio._length_is_stated``); a WAV, Ogg or Opus file cut short states the length it
+# holds: nothing tells it from an episode that ends there.
 SHORT_MIN_S = 1.0
 
 

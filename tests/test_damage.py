@@ -57,6 +57,23 @@ def test_a_file_holding_less_than_it_states_lacks_its_end():
     assert [f.char_start for f in kept] == [0]
 
 
+def test_only_a_length_the_file_states_counts(tmp_path):
+    """A length estimated from the bit rate (an MP3 with no Xing/Info/VBRI frame, raw AAC) is
+    no evidence of a file cut short; FLAC's, MP4's and a tagged MP3's are."""
+    from aligner.audio import _length_is_stated
+    frame = b"\xff\xfb\x90\x64" + bytes(32)
+    tag = b"ID3\x03\x00\x00\x00\x00\x01\x00" + bytes(128)  # ID3v2, 128 bytes (syncsafe)
+    for name, data, stated in (("lame.mp3", tag + frame + b"Info" + bytes(400), True),
+                               ("xing.mp3", frame + b"Xing" + bytes(400), True),
+                               ("plain.mp3", tag + frame + bytes(400) + frame, False),
+                               ("late.mp3", frame + bytes(8000) + b"Xing", False)):
+        p = tmp_path / name
+        p.write_bytes(data)
+        assert _length_is_stated(str(p), "mp3") is stated, name
+    assert _length_is_stated(str(p), "flac") and _length_is_stated(str(p), "mov,mp4,m4a,3gp,3g2,mj2")
+    assert not _length_is_stated(str(p), "aac") and not _length_is_stated(str(p), "ogg")
+
+
 def test_an_empty_or_foreign_file_is_refused_in_plain_words(tmp_path):
     from aligner.audio import decode
     from aligner.errors import AudioError
