@@ -107,6 +107,21 @@ def test_page_without_mismatches_or_cues():
     assert "No mismatches flagged." in page
 
 
+def test_warnings_head_the_page():
+    """A run that could only do part of its work (lost or missing audio) says so above the
+    flags and the transcript, escaped; a run with none shows no such block."""
+    from aligner.damage import RunWarning
+    al = episode()
+    al.warnings = [RunWarning("truncated-audio", 9.1, 15.2,
+                              "the file ends at 0:09.10 <but> states 0:15.20: 6.1 s missing")]
+    page = _page(al)[1]
+    block = re.search(r'<ul id="warnings" role="alert">(.*?)</ul>', page)
+    assert block and 'data-kind="truncated-audio"' in block.group(1)
+    assert "&lt;but&gt; states 0:15.20" in block.group(1)
+    assert page.index('id="warnings"') < page.index('id="flags"')
+    assert 'id="warnings"' not in _page()[1]
+
+
 # --------------------------------------------------------------------------------------------
 # browser
 

@@ -311,6 +311,15 @@ def page_data(al: Alignment) -> dict:
             "format": dec_mod.FORMAT, "version": dec_mod.VERSION}
 
 
+def _warnings_html(al: Alignment) -> str:
+    """What the run could only do in part (damaged or missing audio), above everything else:
+    the words and flags below are partial there."""
+    if not al.warnings:
+        return ""
+    items = "".join(f'<li data-kind="{_e(w.kind)}">{_e(w.message)}</li>' for w in al.warnings)
+    return f'<ul id="warnings" role="alert">{items}</ul>'
+
+
 def render_review_html(alignment: Alignment, audio_href: str, vtt_text: str) -> str:
     """The review page as one self-contained HTML string (no external resources)."""
     al = alignment
@@ -331,7 +340,8 @@ def render_review_html(alignment: Alignment, audio_href: str, vtt_text: str) -> 
     lang = al.language or ""
     return fill(asset("page.html"), {
         "lang": _e(lang), "srclang": _e(lang or "und"), "audio_name": _e(audio_name),
-        "meta": _e(meta), "audio_href": _e(audio_href), "vtt_b64": vtt_b64,
+        "meta": _e(meta), "warnings_html": _warnings_html(al),
+        "audio_href": _e(audio_href), "vtt_b64": vtt_b64,
         "n_flags": str(len(al.mismatches)), "flags_html": _flags_html(al),
         "n_timed": str(n_timed), "transcript_html": transcript_html,
         "data_json": _script_json(page_data(al)),
