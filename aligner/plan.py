@@ -677,12 +677,12 @@ def _unit_seconds(anchors: dict[int, tuple[float, float]], tokens: list[Token]) 
 
 # Heard words repeating a phrase of up to this many words three times in a row are recognition
 # in a loop, never speech with no text.  Recognition itself hears again only loops of up to 4
-# words (``recognize.LOOP_PERIOD``), and keeps a loop it could not hear through: fleurs-fr's
-# corpus of real speech holds none, but monde-numerique, heard on another CPU, looped on
-# "mais si vous n'avez pas mis de coups à ma carrière" (12 words) ten times over 636-650 s;
-# its last 6 words became an insertion (0.999) and the text said under them an omission
-# (0.991).  No recording of the corpus (real or voiced) repeats a phrase of up to 16 words
-# three times in a row, so the bar moves nothing there.
+# words (``recognize.LOOP_PERIOD``), and keeps a loop it could not hear through.
+# monde-numerique, heard on another CPU, looped on "mais si vous n'avez pas mis de coups à ma
+# carrière" (12 words) ten times over 636-650 s; its last 6 words became an insertion (0.999)
+# and the text said under them an omission (0.991).  No recording of the corpus (real or
+# voiced) repeats a phrase of up to 16 words three times in a row, so the bar moves nothing
+# there.
 GAP_LOOP_PERIOD = 16
 
 

@@ -57,6 +57,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from aligner.audio import SAMPLE_RATE, decode  # noqa: E402
+from aligner.damage import NEAR_S  # noqa: E402
 from bench.run import RESULTS, SHARED, _save_json, load_scorer  # noqa: E402
 
 DEFAULT_CASE = SHARED / "episodes" / "fleurs-fr"
@@ -187,18 +188,18 @@ def build_forms(case: Path, tmp: Path) -> list[tuple[str, Path, Path, str]]:
     forms.append(("silence-2min-after", p, transcript,
                   f"the same samples, then {GAP_S} s of silence; FLAC (lossless)"))
 
-    p = d("cut-short-mp3") / "episode.mp3"
     data = audio.read_bytes()
+    p = d("cut-short-mp3") / "episode.mp3"
     p.write_bytes(data[:len(data) * CUT_SHORT // 100])
     forms.append(("cut-short-mp3", p, transcript,
                   f"the MP3's first {CUT_SHORT} % of bytes (an incomplete download); flags of the "
                   "clean run on the audio the file lacks are not counted lost"))
 
     p = d("damaged-mp3") / "episode.mp3"
-    data = bytearray(audio.read_bytes())
-    mid = len(data) // 2 - ZEROED // 2
-    data[mid:mid + ZEROED] = bytes(ZEROED)
-    p.write_bytes(bytes(data))
+    damaged = bytearray(data)
+    mid = len(damaged) // 2 - ZEROED // 2
+    damaged[mid:mid + ZEROED] = bytes(ZEROED)
+    p.write_bytes(bytes(damaged))
     forms.append(("damaged-mp3", p, transcript,
                   f"{ZEROED} bytes zeroed at byte {mid} of {len(data)}"))
 
@@ -269,12 +270,12 @@ def summarise(r: dict, clean_flags: list[dict] | None) -> dict:
                      for w in doc.get("warnings") or []]
     r["duration"] = doc.get("duration")
     if clean_flags is not None:
-        # a file cut short cannot give the flags on the audio it lacks (within 0.5 s of its end:
-        # a word cut by the loss is heard wrong or not at all, damage.NEAR_S)
+        # a file cut short cannot give the flags on the audio it lacks (nor those near its end:
+        # a word cut by the loss is heard wrong or not at all, as the product counts it)
         lost_from = min((w["start"] for w in r["warnings"] if w["kind"] == "truncated-audio"),
                         default=None)
         ref_flags = [f for f in clean_flags if lost_from is None
-                     or (f.get("end") is not None and f["end"] < lost_from - 0.5)]
+                     or (f.get("end") is not None and f["end"] < lost_from - NEAR_S)]
         r["beyond_end"] = len(clean_flags) - len(ref_flags)
         mine = collections.Counter(flag_key(f) for f in flags)
         ref = collections.Counter(flag_key(f) for f in ref_flags)

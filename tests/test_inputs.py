@@ -97,6 +97,20 @@ def _mp3(tmp_path, name="clip.mp3"):
     return mp3
 
 
+def _clean_flags_but_on(clean, lost):
+    """The clean run's flags (as ``_flags`` sorts them) but for those on the ``lost`` words."""
+    lost_spans = {(x["char_start"], x["char_end"]) for x in lost}
+    return sorted(f for f, m in zip(clean[1], sorted(clean[0]["mismatches"], key=lambda m: (
+        m["kind"], m["category"], m["transcript_text"], m["heard_text"])))
+        if (m["char_start"], m["char_end"]) not in lost_spans)
+
+
+def _timed_as_clean(clean, words, tolerance=0.15):
+    """Whether ``words`` start where the clean run's same words start, within ``tolerance`` s."""
+    clean_words = {x["char_start"]: x for x in clean[0]["words"]}
+    return all(abs(x["start"] - clean_words[x["char_start"]]["start"]) <= tolerance for x in words)
+
+
 def test_a_damaged_mp3_is_aligned_around_the_damage(clean, tmp_path):
     mp3 = _mp3(tmp_path)
     data = bytearray(mp3.read_bytes())
@@ -115,16 +129,11 @@ def test_a_damaged_mp3_is_aligned_around_the_damage(clean, tmp_path):
     assert lost and all(x["reason"] == "damaged-audio" for x in lost)
     assert len(lost) <= 3  # half a second of speech
     # later audio keeps its times: the same words as the clean run's, at the same times
-    clean_words = {x["char_start"]: x for x in clean[0]["words"]}
     after = [x for x in got["words"] if x["start"] is not None and x["start"] > w["end"] + 0.5]
     assert len(after) >= 15
-    assert all(abs(x["start"] - clean_words[x["char_start"]]["start"]) <= 0.15 for x in after)
+    assert _timed_as_clean(clean, after)
     # the clean run's flags, but for those on words lost to the damage (none is invented)
-    lost_spans = {(x["char_start"], x["char_end"]) for x in lost}
-    expected = sorted(f for f, m in zip(clean[1], sorted(clean[0]["mismatches"], key=lambda m: (
-        m["kind"], m["category"], m["transcript_text"], m["heard_text"])))
-        if (m["char_start"], m["char_end"]) not in lost_spans)
-    assert flags == expected
+    assert flags == _clean_flags_but_on(clean, lost)
 
 
 def test_an_mp3_cut_short_is_aligned_up_to_its_end_and_says_so(clean, tmp_path):
@@ -150,14 +159,10 @@ def test_an_mp3_cut_short_is_aligned_up_to_its_end_and_says_so(clean, tmp_path):
     assert [u["text"] for u in got["unspoken"]] == [u["text"] for u in clean[0]["unspoken"]]
     assert not [m for m in got["mismatches"] if m["kind"] == "omission"]
     # the clean run's flags on the words the file still holds
-    lost_spans = {(x["char_start"], x["char_end"]) for x in lost}
-    assert flags == sorted(f for f, m in zip(clean[1], sorted(clean[0]["mismatches"], key=lambda m: (
-        m["kind"], m["category"], m["transcript_text"], m["heard_text"])))
-        if (m["char_start"], m["char_end"]) not in lost_spans)
-    clean_words = {x["char_start"]: x for x in clean[0]["words"]}
+    assert flags == _clean_flags_but_on(clean, lost)
     kept = [x for x in got["words"] if x["start"] is not None and x["end"] < w["start"] - 1.0]
     assert len(kept) >= 15
-    assert all(abs(x["start"] - clean_words[x["char_start"]]["start"]) <= 0.15 for x in kept)
+    assert _timed_as_clean(clean, kept)
 
 
 def test_audio_with_no_decodable_frame_is_refused(tmp_path):
